@@ -1,0 +1,82 @@
+import type { RequestContext } from '../pipeline/context.ts'
+import type { IfgateError } from '../errors.ts'
+import { VIA } from '../origin/headers.ts'
+import { toProblem, type Problem } from './problem.ts'
+
+/** Largest request body drained after an edge answer; a larger one closes the connection. */
+const DRAIN_LIMIT_BYTES = 64 * 1024
+
+/**
+ * SPEC §6: a write refused at the edge is not read. A small body is drained so the connection
+ * can be reused; a large or unknown-length one (or one the client was not yet asked for, under
+ * `Expect: 100-continue`) ends the connection after the response.
+ */
+function closeAfterIfBodyPending (ctx: RequestContext, headers: Record<string, string | string[]>): void {
+  const h = ctx.req.headers
+  if (ctx.req.complete) return
+  const length = Number(h['content-length'] ?? (h['transfer-encoding'] === undefined ? 0 : Infinity))
+  if (ctx.expectContinue || !(length <= DRAIN_LIMIT_BYTES)) {
+    headers.connection = 'close'
+    ctx.res.once('finish', () => ctx.req.socket.destroySoon())
+  }
+}
+
+function sendProblem (ctx: RequestContext, problem: Problem, extra: Record<string, string | string[]>): void {
+  const { res } = ctx
+  if (res.destroyed) return
+  if (res.headersSent) {
+    res.destroy()
+    return
+  }
+  const body = JSON.stringify(problem)
+  const headers: Record<string, string | string[]> = {
+    'content-type': 'application/problem+json',
+    'content-length': String(Buffer.byteLength(body)),
+    'cache-control': 'no-store',
+    'x-request-id': ctx.requestId,
+    via: VIA,
+    ...extra
+  }
+  closeAfterIfBodyPending(ctx, headers)
+  res.writeHead(problem.status, headers)
+  res.end(ctx.req.method === 'HEAD' ? undefined : body)
+}
+
+/** Sends an edge 412 with the current validators so the client can re-read and retry (SPEC §6). */
+export function send412 (ctx: RequestContext, problem: Problem, etag: string | null, lastModified: string | null): void {
+  const extra: Record<string, string> = {}
+  if (etag !== null) extra.etag = etag
+  if (lastModified !== null) extra['last-modified'] = lastModified
+  ctx.decision = 'edge-412'
+  sendProblem(ctx, problem, extra)
+}
+
+/** Sends an edge 428 naming the preconditions the route requires. */
+export function send428 (ctx: RequestContext, problem: Problem): void {
+  ctx.decision = 'edge-428'
+  sendProblem(ctx, problem, {})
+}
+
+/** Fields a 304 keeps from the 200 it replaces (RFC 9110 §15.4.5). */
+const NOT_MODIFIED_FIELDS = ['etag', 'last-modified', 'cache-control', 'vary', 'date', 'expires', 'content-location'] as const
+
+/** Sends an edge 304 built from the headers of the 200 the origin answered. */
+export function send304 (ctx: RequestContext, originHeaders: Readonly<Record<string, string | string[] | undefined>>): void {
+  const headers: Record<string, string | string[]> = { 'x-request-id': ctx.requestId, via: VIA }
+  for (const name of NOT_MODIFIED_FIELDS) {
+    const value = originHeaders[name]
+    if (value !== undefined) headers[name] = value
+  }
+  ctx.decision = 'edge-304'
+  ctx.res.writeHead(304, headers)
+  ctx.res.end()
+}
+
+/** Sends the problem+json of an error (404 no route, 502/503/504, …) or cuts a response already under way. */
+export function sendError (ctx: RequestContext, err: IfgateError): void {
+  ctx.decision = 'error'
+  ctx.error = err
+  const extra: Record<string, string> = {}
+  if (err.retryAfterSeconds !== undefined) extra['retry-after'] = String(err.retryAfterSeconds)
+  sendProblem(ctx, toProblem(err, ctx.requestId), extra)
+}

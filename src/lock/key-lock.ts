@@ -1,0 +1,89 @@
+import { IfgateError } from '../errors.ts'
+
+export interface LockOptions {
+  /** Longest time a request waits for the lock, in ms. */
+  readonly waitMs: number
+  /** Most requests that may wait for one key, not counting the holder. */
+  readonly maxQueue: number
+}
+
+/** Releases a held lock; calling it more than once is harmless. */
+export type Release = () => void
+
+/**
+ * A per-key mutual exclusion lock (SPEC §2): all unsafe requests to one key run one at a time.
+ * Async so that a distributed implementation can stand behind it.
+ */
+export interface KeyLock {
+  /** Resolves once the caller holds the lock of `key`; rejects with IFG_ERR_LOCK_TIMEOUT or IFG_ERR_LOCK_QUEUE_FULL. */
+  acquire (key: string, options: LockOptions): Promise<Release>
+  /** Returns the number of requests waiting for `key`, or for every key when omitted. */
+  waiting (key?: string): number
+  /** Returns the number of keys currently held. */
+  held (): number
+}
+
+interface Waiter {
+  grant: () => void
+  timer: NodeJS.Timeout
+}
+
+/** Returns a KeyLock for one process: a FIFO queue per held key, with bounded wait and length. */
+export function createMemoryLock (): KeyLock {
+  const queues = new Map<string, Waiter[]>()
+  let totalWaiting = 0
+
+  function releaser (key: string): Release {
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      const queue = queues.get(key)
+      if (queue === undefined) return
+      const next = queue.shift()
+      if (next === undefined) {
+        queues.delete(key)
+        return
+      }
+      totalWaiting--
+      clearTimeout(next.timer)
+      next.grant()
+    }
+  }
+
+  return {
+    acquire (key, options) {
+      const queue = queues.get(key)
+      if (queue === undefined) {
+        queues.set(key, [])
+        return Promise.resolve(releaser(key))
+      }
+      if (queue.length >= options.maxQueue) {
+        const retry = Math.max(1, Math.ceil(options.waitMs / 1000))
+        return Promise.reject(new IfgateError('IFG_ERR_LOCK_QUEUE_FULL', `${queue.length} writes are already waiting for this resource (lock.maxQueue ${options.maxQueue})`, { retryAfterSeconds: retry }))
+      }
+      return new Promise<Release>((resolve, reject) => {
+        const waiter: Waiter = {
+          grant: () => resolve(releaser(key)),
+          timer: setTimeout(() => {
+            const index = queue.indexOf(waiter)
+            if (index !== -1) {
+              queue.splice(index, 1)
+              totalWaiting--
+            }
+            reject(new IfgateError('IFG_ERR_LOCK_TIMEOUT', `waited ${options.waitMs} ms for the write lock of this resource (lock.waitMs)`, { retryAfterSeconds: 1 }))
+          }, options.waitMs)
+        }
+        queue.push(waiter)
+        totalWaiting++
+      })
+    },
+    waiting (key) {
+      if (key === undefined) return totalWaiting
+      return queues.get(key)?.length ?? 0
+    },
+    held () {
+      return queues.size
+    }
+  }
+}

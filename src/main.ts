@@ -1,0 +1,125 @@
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { DestinationStream, Logger } from 'pino'
+import { createAdminServer } from './admin.ts'
+import { parseHostPort } from './config/load.ts'
+import { compileRoutes } from './config/routes.ts'
+import type { Config } from './config/types.ts'
+import { IfgateError } from './errors.ts'
+import { createMemoryLock } from './lock/key-lock.ts'
+import { createLogger } from './observability/logger.ts'
+import { OriginPools } from './origin/pools.ts'
+import type { Gateway } from './pipeline/gateway.ts'
+import { createProxyServer } from './server.ts'
+import { createMemoryStore } from './validators/memory-store.ts'
+
+export interface StartOptions {
+  /** Where log lines go (default stdout). */
+  readonly logDestination?: DestinationStream
+}
+
+export interface RunningGateway {
+  /** `http://host:port` of the proxy listener. */
+  readonly url: string
+  /** `http://host:port` of the admin listener. */
+  readonly adminUrl: string
+  readonly gateway: Gateway
+  readonly logger: Logger
+  /** Stops accepting, lets in-flight requests finish (at most shutdownTimeoutMs), then closes everything. Resolves to true when nothing had to be cut. */
+  close (): Promise<boolean>
+}
+
+function listen (server: Server, address: string): Promise<string> {
+  const { host, port } = parseHostPort(address)
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      const why = err.code === 'EADDRINUSE' ? 'address in use' : err.code === 'EACCES' ? 'permission denied' : err.message
+      reject(new IfgateError('IFG_ERR_LISTEN', `cannot listen on ${address}: ${why}`, { cause: err }))
+    }
+    server.once('error', onError)
+    server.listen(port, host, () => {
+      server.off('error', onError)
+      const a = server.address() as AddressInfo
+      resolve(`http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`)
+    })
+  })
+}
+
+/** Resolves once the proxy and admin listeners accept connections. */
+export async function startGateway (config: Config, options: StartOptions = {}): Promise<RunningGateway> {
+  const logger = createLogger(config.log.level, options.logDestination)
+  const gateway: Gateway = {
+    config,
+    routes: compileRoutes(config),
+    store: createMemoryStore({ maxEntries: config.cache.maxEntries, maxBytes: config.cache.maxBytes }),
+    lock: createMemoryLock(),
+    pools: new OriginPools({ keepAliveTimeoutMs: 4000 }),
+    logger,
+    weakOrigins: new Set(),
+    draining: false
+  }
+  const server = createProxyServer(gateway, config)
+  const admin = createAdminServer(gateway)
+  let url: string
+  let adminUrl: string
+  try {
+    url = await listen(server, config.listen)
+    adminUrl = await listen(admin, config.admin.listen)
+  } catch (err) {
+    server.close()
+    admin.close()
+    await gateway.pools.destroy()
+    throw err
+  }
+  logger.info({ listen: url, admin: adminUrl, routes: gateway.routes.routes.map((r) => ({ id: r.id, origin: r.origin })) }, 'ifgate listening')
+
+  let closing: Promise<boolean> | undefined
+  async function close (): Promise<boolean> {
+    gateway.draining = true
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+    server.closeIdleConnections()
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), config.shutdownTimeoutMs) })
+    const cut = await Promise.race([closed.then(() => false), timedOut])
+    clearTimeout(timer)
+    if (cut) {
+      server.closeAllConnections()
+      await gateway.pools.destroy()
+    } else {
+      await gateway.pools.close()
+    }
+    await new Promise<void>((resolve) => admin.close(() => resolve()))
+    admin.closeAllConnections()
+    logger.info({ cut }, cut ? 'ifgate stopped: connections cut after shutdownTimeoutMs' : 'ifgate stopped')
+    logger.flush()
+    return !cut
+  }
+  return {
+    url,
+    adminUrl,
+    gateway,
+    logger,
+    close: () => (closing ??= close())
+  }
+}
+
+/** Starts ifgate for the CLI: resolves once listening; SIGTERM / SIGINT drain and exit (0, or 1 when connections had to be cut). */
+export async function runGateway (config: Config): Promise<void> {
+  const state: { running: RunningGateway | undefined; stopRequested: boolean } = { running: undefined, stopRequested: false }
+  const stop = (signal: string): void => {
+    const { running } = state
+    if (running === undefined) {
+      // A signal during start-up: stop as soon as the listeners are up.
+      state.stopRequested = true
+      return
+    }
+    running.logger.info({ signal }, 'shutting down')
+    running.close().then((clean) => { process.exitCode = clean ? 0 : 1 }, () => { process.exitCode = 1 })
+  }
+  // Installed before listening, so that a signal right after start-up still drains gracefully;
+  // close() is memoised, so a second signal does not cut the drain short.
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('SIGINT', () => stop('SIGINT'))
+  state.running = await startGateway(config)
+  if (state.stopRequested) stop('SIGTERM')
+}

@@ -1,0 +1,33 @@
+import pino, { type DestinationStream, type Logger } from 'pino'
+import type { RequestContext } from '../pipeline/context.ts'
+
+/** Returns the process logger: pino JSON, to stdout unless a destination is given. */
+export function createLogger (level: string, destination?: DestinationStream): Logger {
+  const options = { level, base: { name: 'ifgate' }, timestamp: pino.stdTimeFunctions.isoTime }
+  return destination === undefined ? pino(options) : pino(options, destination)
+}
+
+function round (ms: number | undefined): number | undefined {
+  return ms === undefined ? undefined : Math.round(ms * 1000) / 1000
+}
+
+/** Returns the one access-log line of a request (SPEC §7). */
+export function requestLogLine (ctx: RequestContext): Record<string, unknown> {
+  const line: Record<string, unknown> = {
+    requestId: ctx.requestId,
+    route: ctx.route?.id ?? null,
+    method: ctx.req.method,
+    path: ctx.path,
+    status: ctx.res.statusCode,
+    decision: ctx.decision ?? (ctx.res.writableFinished ? 'forwarded' : 'error'),
+    cache: ctx.cache,
+    durationMs: round(performance.now() - ctx.startedAt)
+  }
+  if (ctx.cause !== undefined) line.cause = ctx.cause
+  if (ctx.wouldDecide !== undefined) line.wouldDecide = ctx.wouldDecide
+  if (ctx.lookupMs !== undefined) line.lookupMs = round(ctx.lookupMs)
+  if (ctx.originMs !== undefined) line.originMs = round(ctx.originMs)
+  if (ctx.error !== undefined) line.error = { code: ctx.error.code, message: ctx.error.message }
+  if (!ctx.res.writableFinished) line.aborted = true
+  return line
+}

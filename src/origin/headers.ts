@@ -1,0 +1,100 @@
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
+
+/**
+ * Hop-by-hop fields (RFC 9110 §7.6.1): meaningful for one connection only, never forwarded.
+ * `proxy-*` are addressed to this proxy; `expect` is answered by ifgate itself (SPEC §6:
+ * it decides before asking for the body), and `host` is set for the origin by the client.
+ */
+const HOP_BY_HOP = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
+  'te', 'trailer', 'transfer-encoding', 'upgrade'
+])
+
+/** Request fields that ifgate never passes on: hop-by-hop ones and those it sets itself. */
+const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'expect', 'host', 'content-length'])
+
+/** Conditional request fields (RFC 9110 §13.1). */
+export const CONDITIONAL_FIELDS = ['if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since', 'if-range'] as const
+
+export const VIA = '1.1 ifgate'
+
+/** Returns the field names a Connection header lists (RFC 9110 §7.6.1: those are hop-by-hop too). */
+function connectionTokens (value: string | string[] | undefined): string[] | undefined {
+  if (value === undefined) return undefined
+  const joined = Array.isArray(value) ? value.join(',') : value
+  if (joined.indexOf(',') === -1) {
+    const one = joined.trim().toLowerCase()
+    return one === 'keep-alive' || one === 'close' || one === '' ? undefined : [one]
+  }
+  return joined.split(',').map((t) => t.trim().toLowerCase()).filter((t) => t !== '')
+}
+
+export interface OriginRequestOptions {
+  readonly requestId: string
+  /** Drop the conditional fields: the validators are ifgate's own and the origin cannot know them. */
+  readonly stripConditionals?: boolean
+  /** Ask the origin for the identity coding (needed to hash the body). */
+  readonly identity?: boolean
+  /** Send these fields too (after the others). */
+  readonly extra?: Readonly<Record<string, string>>
+}
+
+/**
+ * Returns the header object for the request to the origin: hop-by-hop fields removed, `Via`,
+ * `X-Forwarded-For/-Proto/-Host` and `X-Request-Id` added as a reverse proxy does.
+ */
+export function originRequestHeaders (req: IncomingMessage, options: OriginRequestOptions): Record<string, string | string[]> {
+  const src = req.headers
+  const named = connectionTokens(src.connection)
+  const out: Record<string, string | string[]> = {}
+  for (const name in src) {
+    const value = src[name]
+    if (value === undefined || NOT_FORWARDED.has(name)) continue
+    if (named !== undefined && named.includes(name)) continue
+    out[name] = value
+  }
+  const length = src['content-length']
+  if (length !== undefined && src['transfer-encoding'] === undefined) out['content-length'] = length
+  if (options.stripConditionals === true) {
+    for (const name of CONDITIONAL_FIELDS) delete out[name]
+    // Without If-Range the origin would send a part of a possibly newer representation.
+    if (src['if-range'] !== undefined) delete out.range
+  }
+  if (options.identity === true) out['accept-encoding'] = 'identity'
+  const via = src.via
+  out.via = via === undefined ? VIA : `${Array.isArray(via) ? via.join(', ') : via}, ${VIA}`
+  const peer = req.socket.remoteAddress
+  if (peer !== undefined) {
+    const xff = src['x-forwarded-for']
+    out['x-forwarded-for'] = xff === undefined ? peer : `${Array.isArray(xff) ? xff.join(', ') : xff}, ${peer}`
+  }
+  if (src['x-forwarded-proto'] === undefined) out['x-forwarded-proto'] = 'encrypted' in req.socket ? 'https' : 'http'
+  if (src['x-forwarded-host'] === undefined && src.host !== undefined) out['x-forwarded-host'] = src.host
+  out['x-request-id'] = options.requestId
+  if (options.extra !== undefined) Object.assign(out, options.extra)
+  return out
+}
+
+/**
+ * Returns the header object for the response to the client: the origin's fields without the
+ * hop-by-hop ones, with `Via` and `X-Request-Id` added.
+ */
+export function clientResponseHeaders (src: IncomingHttpHeaders | Record<string, string | string[] | undefined>, requestId: string): Record<string, string | string[]> {
+  const named = connectionTokens(src.connection)
+  const out: Record<string, string | string[]> = {}
+  for (const name in src) {
+    const value = src[name]
+    if (value === undefined || HOP_BY_HOP.has(name)) continue
+    if (named !== undefined && named.includes(name)) continue
+    out[name] = value
+  }
+  const via = src.via
+  out.via = via === undefined ? VIA : `${Array.isArray(via) ? via.join(', ') : via}, ${VIA}`
+  out['x-request-id'] = requestId
+  return out
+}
+
+/** Returns the first value of a header that may have several lines. */
+export function firstValue (value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value
+}

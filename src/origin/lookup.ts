@@ -1,0 +1,107 @@
+import type { Dispatcher } from 'undici'
+import type { Policy } from '../config/types.ts'
+import { fromOriginError, IfgateError } from '../errors.ts'
+import { parseEntityTag } from '../http/entity-tag.ts'
+import type { Validators } from '../validators/entry.ts'
+import { parseVary } from '../validators/entry.ts'
+import { digestBody, synthesizedEtag } from '../validators/synthesize.ts'
+import { readBounded } from './body.ts'
+import { firstValue } from './headers.ts'
+
+export type LookupResult =
+  | { readonly kind: 'absent'; readonly status: number }
+  | {
+    readonly kind: 'present'
+    readonly validators: Validators
+    readonly vary: string[]
+    /** The identity body, when the lookup used GET and it fitted in maxHashBytes. */
+    readonly body: Buffer | undefined
+    readonly contentType: string | undefined
+  }
+
+type Headers = Record<string, string | string[] | undefined>
+
+/**
+ * Returns the validators to use for a 2xx response under an `etags` policy, or undefined when the
+ * response carries none that the policy accepts. `digest` is the identity body's digest, if hashed.
+ */
+export function usableValidators (headers: Headers, policy: Pick<Policy, 'etags'>, digest: string | undefined): Validators | undefined {
+  const etagField = firstValue(headers.etag)
+  const lastModified = firstValue(headers['last-modified'])
+  const encoding = firstValue(headers['content-encoding'])
+  const tag = etagField === undefined ? undefined : parseEntityTag(etagField)
+  if (policy.etags !== 'synthesize' && tag !== undefined && (!tag.weak || policy.etags === 'origin')) {
+    return { etag: etagField?.trim(), lastModified, source: 'origin', digest, encoding }
+  }
+  if (policy.etags !== 'origin' && digest !== undefined) {
+    return { etag: synthesizedEtag(digest), lastModified, source: 'synthesized', digest, encoding }
+  }
+  if (policy.etags === 'origin' && lastModified !== undefined) return { etag: undefined, lastModified, source: 'origin', digest, encoding }
+  return undefined
+}
+
+function isIdentity (headers: Headers): boolean {
+  const coding = firstValue(headers['content-encoding'])
+  return coding === undefined || coding.trim() === '' || coding.trim().toLowerCase() === 'identity'
+}
+
+export interface LookupOptions {
+  readonly path: string
+  /** Request fields to send (no conditionals, no body fields). */
+  readonly headers: Record<string, string | string[]>
+  readonly policy: Policy
+  /** Use GET even when HEAD would do, to get the current representation. */
+  readonly wantBody: boolean
+}
+
+/**
+ * Resolves to the current validators of a resource as the origin reports them (SPEC §3 "Lookup on
+ * a miss"): HEAD first, GET when HEAD is refused, carries no validators, or tags are synthesized.
+ * 404/410 mean absent; any other failure rejects with IFG_ERR_LOOKUP_FAILED or _TIMEOUT.
+ */
+export async function lookupValidators (dispatcher: Dispatcher, options: LookupOptions): Promise<LookupResult> {
+  const { policy } = options
+  const timeoutMs = policy.timeouts.lookupMs
+  const controller = new AbortController()
+  const timer = setTimeout(() => controller.abort(new IfgateError('IFG_ERR_LOOKUP_TIMEOUT', `the origin did not answer the validator lookup within ${timeoutMs} ms (timeouts.lookupMs)`)), timeoutMs)
+  try {
+    const headers = { ...options.headers, 'accept-encoding': 'identity' }
+    const common = { path: options.path, headers, signal: controller.signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }
+    if (policy.etags !== 'synthesize' && !options.wantBody) {
+      const head = await dispatcher.request({ ...common, method: 'HEAD' })
+      await head.body.dump()
+      if (head.statusCode === 404 || head.statusCode === 410) return { kind: 'absent', status: head.statusCode }
+      if (head.statusCode >= 200 && head.statusCode < 300) {
+        const validators = usableValidators(head.headers, policy, undefined)
+        if (validators !== undefined && (validators.source === 'origin')) {
+          return { kind: 'present', validators, vary: parseVary(head.headers.vary), body: undefined, contentType: firstValue(head.headers['content-type']) }
+        }
+      } else if (head.statusCode !== 405 && head.statusCode !== 501) {
+        throw new IfgateError('IFG_ERR_LOOKUP_FAILED', `the origin answered ${head.statusCode} to the validator lookup (HEAD ${options.path})`)
+      }
+    }
+    const get = await dispatcher.request({ ...common, method: 'GET' })
+    if (get.statusCode === 404 || get.statusCode === 410) {
+      await get.body.dump()
+      return { kind: 'absent', status: get.statusCode }
+    }
+    if (get.statusCode < 200 || get.statusCode >= 300) {
+      await get.body.dump()
+      throw new IfgateError('IFG_ERR_LOOKUP_FAILED', `the origin answered ${get.statusCode} to the validator lookup (GET ${options.path})`)
+    }
+    const read = await readBounded(get.body, policy.maxHashBytes)
+    if (read.truncated) get.body.destroy()
+    const hashable = !read.truncated && isIdentity(get.headers)
+    const body = hashable ? Buffer.concat(read.chunks, read.length) : undefined
+    const digest = body === undefined ? undefined : digestBody([body])
+    // A representation without a usable validator exists all the same: If-Match cannot match it.
+    const validators: Validators = usableValidators(get.headers, policy, digest) ??
+      { etag: undefined, lastModified: firstValue(get.headers['last-modified']), source: 'origin', digest, encoding: firstValue(get.headers['content-encoding']) }
+    return { kind: 'present', validators, vary: parseVary(get.headers.vary), body, contentType: firstValue(get.headers['content-type']) }
+  } catch (err) {
+    if (controller.signal.aborted && controller.signal.reason instanceof IfgateError) throw controller.signal.reason
+    throw fromOriginError(err, 'lookup')
+  } finally {
+    clearTimeout(timer)
+  }
+}

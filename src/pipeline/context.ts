@@ -1,0 +1,56 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Route } from '../config/types.ts'
+import type { Cause } from '../diagnosis/causes.ts'
+import type { IfgateError } from '../errors.ts'
+
+/** The decision a request ended with, as logged and counted (SPEC §7). */
+export const LOG_DECISIONS = ['forwarded', 'edge-412', 'edge-304', 'edge-428', 'error'] as const
+export type LogDecision = typeof LOG_DECISIONS[number]
+
+export const CACHE_RESULTS = ['hit', 'miss', 'none'] as const
+export type CacheResult = typeof CACHE_RESULTS[number]
+
+/** Everything one request carries through the pipeline; the access log line is built from it. */
+export interface RequestContext {
+  readonly req: IncomingMessage
+  readonly res: ServerResponse
+  readonly requestId: string
+  /** performance.now() at arrival. */
+  readonly startedAt: number
+  /** True when the client sent `Expect: 100-continue` and has not been told to continue yet. */
+  expectContinue: boolean
+  route: Route | undefined
+  /** The resource key: origin + path + query, method-independent (SPEC §2.2). */
+  key: string | undefined
+  /** Path and query as sent to the origin. */
+  path: string
+  decision: LogDecision | undefined
+  cause: Cause | undefined
+  cache: CacheResult
+  lookupMs: number | undefined
+  originMs: number | undefined
+  /** What observe mode would have answered. */
+  wouldDecide: LogDecision | undefined
+  error: IfgateError | undefined
+}
+
+/** Returns a fresh context for a request. */
+export function createContext (req: IncomingMessage, res: ServerResponse, requestId: string, expectContinue: boolean): RequestContext {
+  return {
+    req,
+    res,
+    requestId,
+    startedAt: performance.now(),
+    expectContinue,
+    route: undefined,
+    key: undefined,
+    path: req.url ?? '/',
+    decision: undefined,
+    cause: undefined,
+    cache: 'none',
+    lookupMs: undefined,
+    originMs: undefined,
+    wouldDecide: undefined,
+    error: undefined
+  }
+}

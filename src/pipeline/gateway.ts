@@ -1,0 +1,20 @@
+import type { Logger } from 'pino'
+import type { Config } from '../config/types.ts'
+import type { RouteTable } from '../config/routes.ts'
+import type { KeyLock } from '../lock/key-lock.ts'
+import type { OriginPools } from '../origin/pools.ts'
+import type { ValidatorStore } from '../validators/store.ts'
+
+/** What the request pipeline works with: built once at start from the frozen config. */
+export interface Gateway {
+  readonly config: Config
+  readonly routes: RouteTable
+  readonly store: ValidatorStore
+  readonly lock: KeyLock
+  readonly pools: OriginPools
+  readonly logger: Logger
+  /** Ids of `etags: auto` routes whose origin was last seen sending no strong ETag. */
+  readonly weakOrigins: Set<string>
+  /** True once shutdown began: new requests get 503. */
+  draining: boolean
+}

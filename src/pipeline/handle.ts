@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { IfgateError } from '../errors.ts'
+import { sendError } from '../edge/respond.ts'
+import { requestLogLine } from '../observability/logger.ts'
+import { createContext, type RequestContext } from './context.ts'
+import type { Gateway } from './gateway.ts'
+import { handleSafe } from './safe.ts'
+import { handleUnsafe } from './unsafe.ts'
+
+/** Methods that change nothing (RFC 9110 §9.2.1, and WebDAV's read methods): no lock, no evaluation. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PROPFIND', 'SEARCH', 'REPORT', 'QUERY'])
+
+/** A client's X-Request-Id is kept when it is a short run of visible ASCII. */
+const REQUEST_ID = /^[\x21-\x7e]{1,200}$/
+
+/** Returns the request id: the client's X-Request-Id when sane, else a new UUID. */
+export function requestIdOf (req: IncomingMessage): string {
+  const sent = req.headers['x-request-id']
+  return typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : randomUUID()
+}
+
+/** Returns the path and query of a request target (origin-form, or absolute-form reduced to it). */
+export function targetPath (url: string | undefined): string | undefined {
+  if (url === undefined || url === '') return undefined
+  if (url.charCodeAt(0) === 47 /* / */) return url
+  if (url === '*') return undefined
+  try {
+    const parsed = new URL(url)
+    return parsed.pathname + parsed.search
+  } catch {
+    return undefined
+  }
+}
+
+async function dispatch (gw: Gateway, ctx: RequestContext): Promise<void> {
+  const { req } = ctx
+  if (gw.draining) throw new IfgateError('IFG_ERR_DRAINING', 'ifgate is shutting down; retry on another instance', { retryAfterSeconds: 1 })
+  const path = targetPath(req.url)
+  if (path === undefined) throw new IfgateError('IFG_ERR_BAD_REQUEST', `the request target ${JSON.stringify(req.url)} is not a path`)
+  ctx.path = path
+  const route = gw.routes.match(req.headers.host, path)
+  if (route === undefined) throw new IfgateError('IFG_ERR_NO_ROUTE', `no route matches ${req.headers.host ?? ''}${path.split('?')[0]}`)
+  ctx.route = route
+  ctx.path = route.originPathPrefix + path
+  // SPEC §2.2: origin + path + query string, method-independent.
+  ctx.key = route.origin + ctx.path
+  const method = req.method as string
+  if (method === 'CONNECT') throw new IfgateError('IFG_ERR_METHOD_NOT_ALLOWED', 'CONNECT is not supported by a reverse proxy')
+  if (SAFE_METHODS.has(method)) await handleSafe(gw, ctx)
+  else await handleUnsafe(gw, ctx)
+}
+
+/** Returns the request listener of the proxy: one context per request, one log line when it ends. */
+export function createHandler (gw: Gateway): (req: IncomingMessage, res: ServerResponse, expectContinue?: boolean) => void {
+  return (req, res, expectContinue = false) => {
+    const ctx = createContext(req, res, requestIdOf(req), expectContinue)
+    res.once('close', () => gw.logger.info(requestLogLine(ctx)))
+    dispatch(gw, ctx).catch((err: unknown) => {
+      const error = err instanceof IfgateError ? err : new IfgateError('IFG_ERR_INTERNAL', 'internal error', { cause: err, stack: true })
+      if (!(err instanceof IfgateError)) gw.logger.error({ requestId: ctx.requestId, err }, 'unexpected error while handling a request')
+      sendError(ctx, error)
+    })
+  }
+}

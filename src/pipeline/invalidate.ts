@@ -1,0 +1,51 @@
+import type { Validators } from '../validators/entry.ts'
+import { firstValue } from '../origin/headers.ts'
+import type { RequestContext } from './context.ts'
+import type { Gateway } from './gateway.ts'
+import { recordWrite } from './validators.ts'
+
+/** Returns the parent collection path of a path (`/docs/7` → `/docs`, `/docs` → `/`), query dropped. */
+export function parentPath (pathAndQuery: string): string | undefined {
+  const q = pathAndQuery.indexOf('?')
+  let path = q === -1 ? pathAndQuery : pathAndQuery.slice(0, q)
+  while (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1)
+  if (path === '/' || path === '') return undefined
+  const slash = path.lastIndexOf('/')
+  return slash <= 0 ? '/' : path.slice(0, slash)
+}
+
+/**
+ * Returns the path and query a Location or Content-Location names on the same origin, or
+ * undefined when it points elsewhere. Relative references resolve against the request path.
+ */
+export function sameOriginPath (value: string, requestPath: string, origin: string, clientHost: string | undefined): string | undefined {
+  let url: URL
+  try {
+    url = new URL(value, `${origin}${requestPath}`)
+  } catch {
+    return undefined
+  }
+  const local = url.origin === origin || (clientHost !== undefined && url.host.toLowerCase() === clientHost.toLowerCase())
+  return local ? url.pathname + url.search : undefined
+}
+
+/**
+ * SPEC §2.5: after a 2xx write the resource's validators are replaced by the response's own, or
+ * dropped; the entries of `Location`, `Content-Location` and the parent collection are dropped too.
+ */
+export async function invalidateAfterWrite (gw: Gateway, ctx: RequestContext, headers: Record<string, string | string[] | undefined>, written: { variantKey: string; validators: Validators } | undefined): Promise<void> {
+  const route = ctx.route!
+  const origin = route.origin
+  const keys = new Set<string>()
+  for (const field of ['location', 'content-location']) {
+    const value = firstValue(headers[field])
+    if (value === undefined) continue
+    const path = sameOriginPath(value, ctx.path, origin, ctx.req.headers.host)
+    if (path !== undefined) keys.add(origin + path)
+  }
+  const parent = parentPath(ctx.path)
+  if (parent !== undefined) keys.add(origin + parent)
+  keys.delete(ctx.key!)
+  await recordWrite(gw, ctx.key!, written)
+  for (const key of keys) await recordWrite(gw, key, undefined)
+}

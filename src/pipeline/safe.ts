@@ -1,0 +1,106 @@
+import { parseEntityTag } from '../http/entity-tag.ts'
+import { readConditionals } from '../http/conditionals.ts'
+import { evaluatePreconditions } from '../http/preconditions.ts'
+import { send304 } from '../edge/respond.ts'
+import { readBounded } from '../origin/body.ts'
+import { forwardToOrigin, relayResponse } from '../origin/forward.ts'
+import { clientResponseHeaders, firstValue, originRequestHeaders } from '../origin/headers.ts'
+import { parseVary, type Validators } from '../validators/entry.ts'
+import { digestBody, synthesizedEtag } from '../validators/synthesize.ts'
+import type { RequestContext } from './context.ts'
+import type { Gateway } from './gateway.ts'
+import { currentOf, learn } from './validators.ts'
+
+type Headers = Record<string, string | string[] | undefined>
+
+function isIdentity (headers: Headers): boolean {
+  const coding = firstValue(headers['content-encoding'])
+  return coding === undefined || coding === '' || coding.toLowerCase() === 'identity'
+}
+
+/** Returns true when the client asked for a 304 if its copy is current. */
+function isConditionalRead (ctx: RequestContext): boolean {
+  const h = ctx.req.headers
+  return h['if-none-match'] !== undefined || h['if-modified-since'] !== undefined
+}
+
+/**
+ * Answers 304 at the edge when the client's If-None-Match / If-Modified-Since hold against the
+ * validators of the 200 the origin just sent (SPEC §2.3: legacy origins rarely answer 304).
+ */
+function notModified (ctx: RequestContext, validators: Validators): boolean {
+  if (!isConditionalRead(ctx)) return false
+  const decision = evaluatePreconditions(ctx.req.method as string, readConditionals(ctx.req.headersDistinct), currentOf([validators]))
+  return decision.result === 'not-modified'
+}
+
+/**
+ * Forwards a safe request (SPEC §2.3). From a GET/HEAD 200 it learns the validators, synthesizing
+ * a strong ETag from the body where the route's `etags` policy asks for it, and turns the 200 into
+ * a 304 when the client's copy is current.
+ */
+export async function handleSafe (gw: Gateway, ctx: RequestContext): Promise<void> {
+  const route = ctx.route!
+  const policy = route.policy
+  const method = ctx.req.method as string
+  const pool = gw.pools.for(route)
+  if (method !== 'GET' && method !== 'HEAD') {
+    const response = await forwardToOrigin(pool, ctx, { headers: originRequestHeaders(ctx.req, { requestId: ctx.requestId }), timeouts: policy.timeouts })
+    relayResponse(ctx, response)
+    return
+  }
+  const entry = await gw.store.get(ctx.key!)
+  const writesSeen = entry?.writes ?? 0
+  // Validators ifgate synthesizes mean nothing to the origin: strip the client's conditionals and
+  // ask for the identity coding, whose bytes the tag is computed from (SPEC §3).
+  const synthesize = policy.etags === 'synthesize' || (policy.etags === 'auto' && gw.weakOrigins.has(route.id))
+  const headers = originRequestHeaders(ctx.req, { requestId: ctx.requestId, stripConditionals: synthesize, identity: synthesize })
+  // A HEAD cannot be hashed: ask for the GET, send its head only (Node sends no body for HEAD).
+  const response = await forwardToOrigin(pool, ctx, { method: synthesize ? 'GET' : method, headers, timeouts: policy.timeouts })
+  if (response.statusCode !== 200) return relayResponse(ctx, response)
+  const vary = parseVary(response.headers.vary)
+  if (vary.includes('*')) return relayResponse(ctx, response)
+
+  const etagField = firstValue(response.headers.etag)
+  const originTag = etagField === undefined ? undefined : parseEntityTag(etagField)
+  const lastModified = firstValue(response.headers['last-modified'])
+  const encoding = firstValue(response.headers['content-encoding'])
+  const strong = originTag !== undefined && !originTag.weak
+  if (policy.etags === 'auto') {
+    // Remember per route whether the origin sends strong ETags, so reads ask for what can be hashed.
+    if (strong) gw.weakOrigins.delete(route.id)
+    else gw.weakOrigins.add(route.id)
+  }
+  if (policy.etags === 'origin' || (policy.etags === 'auto' && strong)) {
+    if (originTag === undefined && lastModified === undefined) return relayResponse(ctx, response)
+    const validators: Validators = { etag: originTag === undefined ? undefined : etagField?.trim(), lastModified, source: 'origin', digest: undefined, encoding }
+    await learn(gw, ctx, validators, vary, writesSeen)
+    if (notModified(ctx, validators)) {
+      send304(ctx, response.headers)
+      await response.body.dump()
+      return
+    }
+    return relayResponse(ctx, response)
+  }
+
+  // etags: synthesize, or auto with a weak or missing origin ETag.
+  const out = clientResponseHeaders(response.headers, ctx.requestId)
+  if (policy.etags === 'synthesize') delete out.etag
+  if (!isIdentity(response.headers)) return relayResponse(ctx, response, out)
+  const read = await readBounded(response.body, policy.maxHashBytes)
+  if (read.truncated) {
+    // SPEC §3: bodies above maxHashBytes are not hashed; the rest streams on.
+    if (method === 'HEAD') response.body.destroy()
+    return relayResponse(ctx, response, out, read.chunks)
+  }
+  const digest = digestBody(read.chunks)
+  const validators: Validators = { etag: synthesizedEtag(digest), lastModified, source: 'synthesized', digest, encoding }
+  await learn(gw, ctx, validators, vary, writesSeen)
+  out.etag = validators.etag as string
+  if (notModified(ctx, validators)) return send304(ctx, out)
+  out['content-length'] = String(read.length)
+  ctx.decision = 'forwarded'
+  ctx.res.writeHead(200, out)
+  if (method === 'HEAD' || read.length === 0) ctx.res.end()
+  else ctx.res.end(read.chunks.length === 1 ? read.chunks[0] : Buffer.concat(read.chunks, read.length))
+}

@@ -1,0 +1,52 @@
+import { parseEntityTag, type EntityTag } from '../http/entity-tag.ts'
+import { parseHttpDate } from '../http/http-date.ts'
+import type { CurrentValidators } from '../http/preconditions.ts'
+import type { Route } from '../config/types.ts'
+import { afterWrite, freshVariants, observe, variantKeyOf, type ValidatorEntry, type Validators, type VariantValidators } from '../validators/entry.ts'
+import type { Gateway } from './gateway.ts'
+import type { RequestContext } from './context.ts'
+
+/** Returns the evaluator's view of a set of current variants (SPEC §3: a tag naming any of them is current). */
+export function currentOf (variants: readonly Validators[]): CurrentValidators {
+  const etags: EntityTag[] = []
+  let lastModified: number | undefined
+  for (const v of variants) {
+    if (v.etag !== undefined) {
+      const tag = parseEntityTag(v.etag)
+      if (tag !== undefined) etags.push(tag)
+    }
+    if (v.lastModified !== undefined) {
+      const seconds = parseHttpDate(v.lastModified)
+      if (seconds !== undefined && (lastModified === undefined || seconds > lastModified)) lastModified = seconds
+    }
+  }
+  return lastModified === undefined ? { etags } : { etags, lastModified }
+}
+
+/** Returns the fresh cached variants of an entry for a route, or undefined (unknown: look it up). */
+export function cachedVariants (entry: ValidatorEntry | undefined, route: Route): VariantValidators[] | undefined {
+  return freshVariants(entry, Date.now(), route.policy.validatorTtlMs)
+}
+
+/**
+ * Records validators the origin showed for the request's variant, unless a write to the resource
+ * completed since the read began (`writesSeen`): its answer may then describe the old state.
+ */
+export function learn (gw: Gateway, ctx: RequestContext, validators: Validators, vary: readonly string[], writesSeen: number | undefined): Promise<unknown> {
+  const key = ctx.key as string
+  const variantKey = variantKeyOf(vary, ctx.req.headers)
+  const depth = gw.config.cache.historyDepth
+  return gw.store.update(key, (old) => {
+    if (writesSeen !== undefined && (old?.writes ?? 0) !== writesSeen) return old
+    return observe(old, variantKey, vary, validators, Date.now(), depth)
+  })
+}
+
+/**
+ * SPEC §2.5: after a 2xx write, the response's own validators become current when usable, else
+ * the current ones are dropped (their ETags join the history).
+ */
+export function recordWrite (gw: Gateway, key: string, written: { variantKey: string; validators: Validators } | undefined): Promise<unknown> {
+  const depth = gw.config.cache.historyDepth
+  return gw.store.update(key, (old) => afterWrite(old, Date.now(), depth, written))
+}

@@ -1,0 +1,101 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { afterWrite, entrySize, freshVariants, observe, parseVary, variantKeyOf, type Validators } from '../../src/validators/entry.ts'
+import { createMemoryStore } from '../../src/validators/memory-store.ts'
+
+const v = (etag: string): Validators => ({ etag, lastModified: undefined, source: 'origin', digest: undefined, encoding: undefined })
+
+test('observing the same ETag only refreshes learnedAt', () => {
+  const e1 = observe(undefined, '', [], v('"a"'), 1000, 8)
+  const e2 = observe(e1, '', [], v('"a"'), 2000, 8)
+  assert.equal(e2.current?.['']?.firstSeen, 1000)
+  assert.equal(e2.current?.['']?.learnedAt, 2000)
+  assert.equal(e2.history.length, 0)
+})
+
+test('a new ETag for the same variant supersedes the old one into history', () => {
+  const e1 = observe(undefined, '', [], v('"a"'), 1000, 8)
+  const e2 = observe(e1, '', [], v('"b"'), 2000, 8)
+  assert.equal(e2.current?.['']?.etag, '"b"')
+  assert.deepEqual(e2.history.map((h) => [h.etag, h.supersededAt, h.byWrite]), [['"a"', 2000, false]])
+})
+
+test('variants keep their own current ETag', () => {
+  const e1 = observe(undefined, 'gzip\n', ['accept-encoding'], v('"a-gzip"'), 1000, 8)
+  const e2 = observe(e1, '\n', ['accept-encoding'], v('"a"'), 1000, 8)
+  assert.deepEqual(Object.values(e2.current ?? {}).map((x) => x.etag).sort(), ['"a"', '"a-gzip"'])
+})
+
+test('a write moves every current ETag into history, marked as a write, and counts it', () => {
+  const e1 = observe(observe(undefined, 'x\n', ['accept'], v('"a"'), 1000, 8), 'y\n', ['accept'], v('"b"'), 1000, 8)
+  const e2 = afterWrite(e1, 3000, 8)
+  assert.equal(e2.current, undefined)
+  assert.deepEqual(e2.history.map((h) => h.etag).sort(), ['"a"', '"b"'])
+  assert.ok(e2.history.every((h) => h.byWrite && h.supersededAt === 3000))
+  assert.equal(e2.writes, 1)
+  const e3 = afterWrite(e2, 4000, 8, { variantKey: '', validators: v('"c"') })
+  assert.equal(e3.current?.['']?.etag, '"c"')
+  assert.equal(e3.writes, 2)
+})
+
+test('history is bounded by depth and keeps the newest', () => {
+  let e = observe(undefined, '', [], v('"0"'), 0, 3)
+  for (let i = 1; i <= 6; i++) e = observe(e, '', [], v(`"${i}"`), i, 3)
+  assert.deepEqual(e.history.map((h) => h.etag), ['"5"', '"4"', '"3"'])
+})
+
+test('freshVariants drops variants older than the TTL', () => {
+  const e = observe(undefined, '', [], v('"a"'), 1000, 8)
+  assert.equal(freshVariants(e, 1500, 1000)?.length, 1)
+  assert.equal(freshVariants(e, 2000, 1000), undefined)
+  assert.equal(freshVariants(afterWrite(e, 1200, 8), 1300, 1000), undefined)
+})
+
+const varyCases = [
+  { name: 'absent', input: undefined, want: [] },
+  { name: 'one name, case folded', input: 'Accept-Encoding', want: ['accept-encoding'] },
+  { name: 'several, spaces, duplicates, sorted', input: 'Accept, accept-encoding ,ACCEPT', want: ['accept', 'accept-encoding'] },
+  { name: 'several lines', input: ['Accept', 'Origin'], want: ['accept', 'origin'] },
+  { name: 'star kept', input: '*', want: ['*'] }
+]
+for (const c of varyCases) test(`parseVary: ${c.name}`, () => assert.deepEqual(parseVary(c.input), c.want))
+
+test('variantKeyOf joins the values of the Vary headers', () => {
+  assert.equal(variantKeyOf([], { accept: 'x' }), '')
+  assert.equal(variantKeyOf(['accept', 'accept-encoding'], { accept: 'application/json', 'accept-encoding': 'gzip' }), 'application/json\ngzip\n')
+  assert.notEqual(variantKeyOf(['accept'], { accept: 'a' }), variantKeyOf(['accept'], {}))
+})
+
+test('entrySize grows with history', () => {
+  const e1 = observe(undefined, '', [], v('"a"'), 0, 8)
+  const e2 = observe(e1, '', [], v('"b"'), 1, 8)
+  assert.ok(entrySize('k', e2) > entrySize('k', e1))
+})
+
+test('the memory store stays within maxEntries and counts evictions, hits and misses', async () => {
+  const store = createMemoryStore({ maxEntries: 3, maxBytes: 1_000_000 })
+  for (let i = 0; i < 5; i++) await store.update(`k${i}`, () => observe(undefined, '', [], v(`"${i}"`), 0, 8))
+  assert.equal(store.stats().entries, 3)
+  assert.equal(store.stats().evictions, 2)
+  assert.equal(await store.get('k0'), undefined)
+  assert.equal((await store.get('k4'))?.current?.['']?.etag, '"4"')
+  assert.deepEqual([store.stats().hits, store.stats().misses], [1, 1])
+})
+
+test('the memory store stays within maxBytes', async () => {
+  const one = entrySize('k00', observe(undefined, '', [], v('"00"'), 0, 8))
+  const store = createMemoryStore({ maxEntries: 1000, maxBytes: one * 4 })
+  for (let i = 0; i < 50; i++) await store.update(`k${String(i).padStart(2, '0')}`, () => observe(undefined, '', [], v(`"${String(i).padStart(2, '0')}"`), 0, 8))
+  assert.ok(store.stats().bytes <= one * 4)
+  assert.ok(store.stats().entries <= 4)
+})
+
+test('update returning undefined deletes; clear empties', async () => {
+  const store = createMemoryStore({ maxEntries: 10, maxBytes: 100000 })
+  await store.update('a', () => observe(undefined, '', [], v('"a"'), 0, 8))
+  await store.update('a', () => undefined)
+  assert.equal(await store.get('a'), undefined)
+  await store.update('b', () => observe(undefined, '', [], v('"b"'), 0, 8))
+  await store.clear()
+  assert.equal(store.stats().entries, 0)
+})
