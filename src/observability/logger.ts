@@ -27,6 +27,8 @@ export function requestLogLine (ctx: RequestContext): Record<string, unknown> {
   if (ctx.wouldDecide !== undefined) line.wouldDecide = ctx.wouldDecide
   if (ctx.lookupMs !== undefined) line.lookupMs = round(ctx.lookupMs)
   if (ctx.originMs !== undefined) line.originMs = round(ctx.originMs)
+  if (ctx.lockWaitMs !== undefined) line.lockWaitMs = round(ctx.lockWaitMs)
+  if (ctx.repaired !== undefined) line.repaired = ctx.repaired
   if (ctx.error !== undefined) line.error = { code: ctx.error.code, message: ctx.error.message }
   if (!ctx.res.writableFinished) line.aborted = true
   return line

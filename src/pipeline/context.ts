@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Route } from '../config/types.ts'
+import type { Repair, Route } from '../config/types.ts'
 import type { Cause } from '../diagnosis/causes.ts'
+import type { PreconditionHeader } from '../http/preconditions.ts'
 import type { IfgateError } from '../errors.ts'
 
 /** The decision a request ended with, as logged and counted (SPEC §7). */
@@ -9,6 +10,17 @@ export type LogDecision = typeof LOG_DECISIONS[number]
 
 export const CACHE_RESULTS = ['hit', 'miss', 'none'] as const
 export type CacheResult = typeof CACHE_RESULTS[number]
+
+/** What an edge 412 said, or what observe mode would have said: read by the log, metrics and /diagnoses. */
+export interface Refusal {
+  /** The conditional header that failed. */
+  readonly header: PreconditionHeader
+  /** That header's value as the client sent it (field lines joined). */
+  readonly sent: string
+  /** The current ETag named in the 412, or null. */
+  readonly currentEtag: string | null
+  readonly cause: Cause
+}
 
 /** Everything one request carries through the pipeline; the access log line is built from it. */
 export interface RequestContext {
@@ -29,8 +41,14 @@ export interface RequestContext {
   cache: CacheResult
   lookupMs: number | undefined
   originMs: number | undefined
+  /** Milliseconds spent waiting for the per-resource write lock (unsafe methods only). */
+  lockWaitMs: number | undefined
   /** What observe mode would have answered. */
   wouldDecide: LogDecision | undefined
+  /** The failed precondition of an edge 412 (or observe mode's would-be 412). */
+  refusal: Refusal | undefined
+  /** The repair applied to the request's If-Match (SPEC §5), when one was. */
+  repaired: Repair | undefined
   error: IfgateError | undefined
 }
 
@@ -50,7 +68,10 @@ export function createContext (req: IncomingMessage, res: ServerResponse, reques
     cache: 'none',
     lookupMs: undefined,
     originMs: undefined,
+    lockWaitMs: undefined,
     wouldDecide: undefined,
+    refusal: undefined,
+    repaired: undefined,
     error: undefined
   }
 }

@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici'
 import { readConditionals, type Conditionals } from '../http/conditionals.ts'
-import { evaluatePreconditions, type CurrentValidators, type Decision } from '../http/preconditions.ts'
+import { evaluatePreconditions, type CurrentValidators, type Decision, type PreconditionHeader } from '../http/preconditions.ts'
+import type { Cause } from '../diagnosis/causes.ts'
 import { diagnose } from '../diagnosis/diagnose.ts'
 import { preconditionFailed, preconditionRequired } from '../edge/problem.ts'
 import { send412, send428 } from '../edge/respond.ts'
@@ -77,10 +78,17 @@ function joined (ctx: RequestContext, header: string): string {
   return lines === undefined ? '' : lines.join(', ')
 }
 
+/** Records a failed precondition on the context, for the access log, metrics and /diagnoses. */
+function note (ctx: RequestContext, decision: Decision, cause: Cause, currentEtag: string | null): void {
+  const header = decision.header as PreconditionHeader
+  ctx.cause = cause
+  ctx.refusal = { header, sent: joined(ctx, header), currentEtag, cause }
+}
+
 async function refuse (gw: Gateway, ctx: RequestContext, c: Conditionals, decision: Decision, knowledge: Knowledge): Promise<void> {
   const cause = diagnose(decision, c, knowledge.current)
-  ctx.cause = cause
   const etag = knowledge.variants.find((v) => v.etag !== undefined)?.etag ?? null
+  note(ctx, decision, cause, etag)
   const lastModified = knowledge.variants.find((v) => v.lastModified !== undefined)?.lastModified ?? null
   let current: unknown
   if (knowledge.current !== undefined && wantsRepresentation(ctx.req.headers.prefer)) {
@@ -88,7 +96,7 @@ async function refuse (gw: Gateway, ctx: RequestContext, c: Conditionals, decisi
   }
   const problem = preconditionFailed({
     header: decision.header as string,
-    sent: joined(ctx, decision.header as string),
+    sent: ctx.refusal!.sent,
     cause,
     currentEtag: etag,
     currentLastModified: lastModified,
@@ -132,7 +140,13 @@ export async function handleUnsafe (gw: Gateway, ctx: RequestContext): Promise<v
     if (policy.mode === 'observe') ctx.wouldDecide = 'edge-428'
     else return send428(ctx, preconditionRequired(method, ctx.requestId))
   }
-  const release = await gw.lock.acquire(ctx.key!, policy.lock)
+  const waitStarted = performance.now()
+  let release: () => void
+  try {
+    release = await gw.lock.acquire(ctx.key!, policy.lock)
+  } finally {
+    ctx.lockWaitMs = performance.now() - waitStarted
+  }
   try {
     if (!conditional) return await forwardWrite(gw, ctx, false)
     let known: { knowledge: Knowledge; decision: Decision }
@@ -149,7 +163,7 @@ export async function handleUnsafe (gw: Gateway, ctx: RequestContext): Promise<v
     if (decision.result !== 'proceed' && !originDecides) {
       if (policy.mode !== 'observe') return await refuse(gw, ctx, c, decision, knowledge)
       ctx.wouldDecide = 'edge-412'
-      ctx.cause = diagnose(decision, c, knowledge.current)
+      note(ctx, decision, diagnose(decision, c, knowledge.current), knowledge.variants.find((v) => v.etag !== undefined)?.etag ?? null)
     }
     await forwardWrite(gw, ctx, knowledge.synthesized)
   } finally {
