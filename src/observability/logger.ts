@@ -29,6 +29,13 @@ export function requestLogLine (ctx: RequestContext): Record<string, unknown> {
   if (ctx.originMs !== undefined) line.originMs = round(ctx.originMs)
   if (ctx.lockWaitMs !== undefined) line.lockWaitMs = round(ctx.lockWaitMs)
   if (ctx.repaired !== undefined) line.repaired = ctx.repaired
+  if (ctx.wouldRepair !== undefined) line.wouldRepair = ctx.wouldRepair
+  if (ctx.injectedConditional !== undefined) line.injectedConditional = ctx.injectedConditional
+  const d = ctx.diagnosis
+  if (d !== undefined) {
+    line.diagnosis = { header: d.header, labels: d.labels.map((l) => l.label), intermediary: d.intermediary.name ?? null, signals: d.intermediary.signals }
+    if (d.clockSkewSuspected === true) line.clockSkewSuspected = true
+  }
   if (ctx.error !== undefined) line.error = { code: ctx.error.code, message: ctx.error.message }
   if (!ctx.res.writableFinished) line.aborted = true
   return line

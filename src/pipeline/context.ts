@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Repair, Route } from '../config/types.ts'
 import type { Cause } from '../diagnosis/causes.ts'
+import type { Diagnosis } from '../diagnosis/diagnose.ts'
 import type { PreconditionHeader } from '../http/preconditions.ts'
 import type { IfgateError } from '../errors.ts'
 
@@ -49,6 +50,12 @@ export interface RequestContext {
   refusal: Refusal | undefined
   /** The repair applied to the request's If-Match (SPEC §5), when one was. */
   repaired: Repair | undefined
+  /** Observe mode: the repair enforce mode would have applied. */
+  wouldRepair: Repair | undefined
+  /** Why the precondition failed, in full (edge 412 or observe mode's would-be 412). */
+  diagnosis: Diagnosis | undefined
+  /** A conditional that has no meaning on this request but shows a cache revalidation forwarded onto it. */
+  injectedConditional: 'if-modified-since' | undefined
   error: IfgateError | undefined
 }
 
@@ -72,6 +79,9 @@ export function createContext (req: IncomingMessage, res: ServerResponse, reques
     wouldDecide: undefined,
     refusal: undefined,
     repaired: undefined,
+    wouldRepair: undefined,
+    diagnosis: undefined,
+    injectedConditional: undefined,
     error: undefined
   }
 }

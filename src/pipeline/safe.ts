@@ -6,7 +6,7 @@ import { readBounded } from '../origin/body.ts'
 import { forwardToOrigin, relayResponse } from '../origin/forward.ts'
 import { clientResponseHeaders, firstValue, originRequestHeaders } from '../origin/headers.ts'
 import { parseVary, type Validators } from '../validators/entry.ts'
-import { digestBody, synthesizedEtag } from '../validators/synthesize.ts'
+import { digestBody, synthesizedEtag, tapDigest } from '../validators/synthesize.ts'
 import type { RequestContext } from './context.ts'
 import type { Gateway } from './gateway.ts'
 import { currentOf, learn } from './validators.ts'
@@ -31,7 +31,13 @@ function isConditionalRead (ctx: RequestContext): boolean {
 function notModified (ctx: RequestContext, validators: Validators): boolean {
   if (!isConditionalRead(ctx)) return false
   const decision = evaluatePreconditions(ctx.req.method as string, readConditionals(ctx.req.headersDistinct), currentOf([validators]))
-  return decision.result === 'not-modified'
+  if (decision.result !== 'not-modified') return false
+  // Observe mode never answers at the edge: the origin's 200 goes on, the log says what enforce would do.
+  if (ctx.route!.policy.mode === 'observe') {
+    ctx.wouldDecide = 'edge-304'
+    return false
+  }
+  return true
 }
 
 /**
@@ -74,11 +80,20 @@ export async function handleSafe (gw: Gateway, ctx: RequestContext): Promise<voi
   if (policy.etags === 'origin' || (policy.etags === 'auto' && strong)) {
     if (originTag === undefined && lastModified === undefined) return relayResponse(ctx, response)
     const validators: Validators = { etag: originTag === undefined ? undefined : etagField?.trim(), lastModified, source: 'origin', digest: undefined, encoding }
-    await learn(gw, ctx, validators, vary, writesSeen)
     if (notModified(ctx, validators)) {
+      await learn(gw, ctx, validators, vary, writesSeen)
       send304(ctx, response.headers)
       await response.body.dump()
       return
+    }
+    if (method === 'GET' && isIdentity(response.headers)) {
+      // The body's digest lets diagnosis tell an origin that re-tags unchanged bytes (SPEC §5
+      // unstable-origin-etag) from a real change; it is learned with the tag once the body ends.
+      tapDigest(response.body, policy.maxHashBytes, (digest) => {
+        learn(gw, ctx, { ...validators, digest }, vary, writesSeen).catch((err: unknown) => gw.logger.warn({ requestId: ctx.requestId, err }, 'validators not recorded'))
+      })
+    } else {
+      await learn(gw, ctx, validators, vary, writesSeen)
     }
     return relayResponse(ctx, response)
   }
