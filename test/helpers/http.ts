@@ -19,6 +19,8 @@ export interface Response {
   /** Names and values exactly as they arrived, alternating: [name, value, name, value, …]. */
   readonly rawHeaders: string[]
   readonly body: string
+  /** The body bytes as received (still content-coded). */
+  readonly rawBody: Buffer
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   json(): any
 }
@@ -39,12 +41,14 @@ export function request (url: string, opts: RequestOptions = {}): Promise<Respon
       res.on('error', fail)
       res.on('end', () => {
         clearTimeout(timer)
-        const body = Buffer.concat(chunks).toString('utf8')
+        const rawBody = Buffer.concat(chunks)
+        const body = rawBody.toString('utf8')
         resolve({
           status: res.statusCode ?? 0,
           headers: res.headers,
           rawHeaders: res.rawHeaders,
           body,
+          rawBody,
           json: () => {
             try {
               return JSON.parse(body)

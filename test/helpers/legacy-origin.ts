@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { gzipSync } from 'node:zlib'
 
 /** How the scripted origin labels its representations. */
 export const ETAG_MODES = ['none', 'strong', 'weak', 'suffix-gzip', 'per-call'] as const
@@ -10,7 +11,9 @@ export type EtagMode = typeof ETAG_MODES[number]
 export interface LegacyOriginOptions {
   /**
    * 'strong' → `"v<version>"`, changing on each write; 'weak' → `W/"v<version>"`;
-   * 'suffix-gzip' → `"v<version>-gzip"` (what a compressing server sends);
+   * 'suffix-gzip' → like Apache mod_deflate: to a request that accepts gzip, a gzip-encoded body
+   * tagged `"v<version>-gzip"`; to any other, the identity body tagged `"v<version>"` (both with
+   * `Vary: Accept-Encoding`);
    * 'per-call' → a new tag on every response, even for an unchanged body (per-node ETags behind
    * a load balancer); 'none' → no ETag. Default 'strong'.
    */
@@ -99,20 +102,21 @@ export async function startLegacyOrigin (opts: LegacyOriginOptions = {}): Promis
     // The version survives the delete, so a re-created document gets a tag never used before.
   }
 
-  function etagOf (doc: Doc): string | undefined {
+  function etagOf (doc: Doc, gzip: boolean): string | undefined {
     switch (mode) {
       case 'none': return undefined
       case 'strong': return `"v${doc.version}"`
       case 'weak': return `W/"v${doc.version}"`
-      case 'suffix-gzip': return `"v${doc.version}-gzip"`
+      case 'suffix-gzip': return gzip ? `"v${doc.version}-gzip"` : `"v${doc.version}"`
       case 'per-call': return `"c${++calls}"`
     }
   }
 
-  function send (res: ServerResponse, status: number, body: unknown, doc?: Doc, extra: Record<string, string> = {}): void {
+  function send (res: ServerResponse, status: number, body: unknown, doc?: Doc, extra: Record<string, string> = {}, gzip = false): void {
     const headers: Record<string, string | number> = { ...extra }
+    if (mode === 'suffix-gzip') headers.vary = 'Accept-Encoding'
     if (doc !== undefined) {
-      const tag = etagOf(doc)
+      const tag = etagOf(doc, gzip)
       if (tag !== undefined) headers.etag = tag
       if (sendLastModified) headers['last-modified'] = new Date(doc.modifiedMs).toUTCString()
     }
@@ -122,10 +126,12 @@ export async function startLegacyOrigin (opts: LegacyOriginOptions = {}): Promis
       return
     }
     const text = JSON.stringify(body)
+    const bytes = gzip ? gzipSync(text) : Buffer.from(text)
     headers['content-type'] = 'application/json; charset=utf-8'
-    headers['content-length'] = Buffer.byteLength(text)
+    if (gzip) headers['content-encoding'] = 'gzip'
+    headers['content-length'] = bytes.length
     res.writeHead(status, headers)
-    res.end(text)
+    res.end(bytes)
   }
 
   function notFound (res: ServerResponse, path: string): void {
@@ -149,7 +155,7 @@ export async function startLegacyOrigin (opts: LegacyOriginOptions = {}): Promis
     if (method === 'GET' || (method === 'HEAD' && headOk)) {
       const doc = docs.get(path)
       if (doc === undefined) return notFound(res, path)
-      return send(res, 200, doc.body, doc)
+      return send(res, 200, doc.body, doc, {}, mode === 'suffix-gzip' && /\bgzip\b/i.test(String(req.headers['accept-encoding'] ?? '')))
     }
     if (method === 'HEAD') return send(res, 405, undefined, undefined, { allow: 'GET, PUT, PATCH, DELETE, POST' })
     if (!['PUT', 'PATCH', 'DELETE', 'POST'].includes(method)) {

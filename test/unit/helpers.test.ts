@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
 import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
+import { gunzipSync } from 'node:zlib'
 import pino from 'pino'
 import { startLegacyOrigin, type EtagMode, type LegacyOrigin } from '../helpers/legacy-origin.ts'
 import { parseMorganLine, startJsonServer, type JsonServer } from '../helpers/json-server.ts'
@@ -22,7 +23,7 @@ describe('scripted legacy origin: ETag modes', () => {
   const modes: Array<{ name: string, input: EtagMode, want: RegExp | undefined }> = [
     { name: 'strong → "v<version>"', input: 'strong', want: /^"v\d+"$/ },
     { name: 'weak → W/"v<version>"', input: 'weak', want: /^W\/"v\d+"$/ },
-    { name: 'suffix-gzip → "v<version>-gzip"', input: 'suffix-gzip', want: /^"v\d+-gzip"$/ },
+    { name: 'suffix-gzip without Accept-Encoding: gzip → "v<version>"', input: 'suffix-gzip', want: /^"v\d+"$/ },
     { name: 'per-call → a strong tag', input: 'per-call', want: /^"c\d+"$/ },
     { name: 'none → no ETag', input: 'none', want: undefined }
   ]
@@ -43,6 +44,17 @@ describe('scripted legacy origin: ETag modes', () => {
       }
     })
   }
+
+  test('suffix-gzip with Accept-Encoding: gzip → a gzip body tagged "v<version>-gzip", Vary: Accept-Encoding', async () => {
+    const origin = await startLegacyOrigin({ etag: 'suffix-gzip' })
+    origins.push(origin)
+    origin.set('/z', { a: 1 })
+    const res = await request(`${origin.url}/z`, { headers: { 'accept-encoding': 'gzip, br' } })
+    assert.match(String(res.headers.etag), /^"v\d+-gzip"$/)
+    assert.equal(res.headers['content-encoding'], 'gzip')
+    assert.equal(res.headers.vary, 'Accept-Encoding')
+    assert.deepEqual(JSON.parse(gunzipSync(res.rawBody).toString('utf8')), { a: 1 })
+  })
 
   const stability = [
     { name: 'per-call: every response has a new tag, body unchanged', input: 'per-call' as const, want: { readsEqual: false, writeChanges: true } },
