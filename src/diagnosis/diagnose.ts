@@ -86,9 +86,10 @@ const MANGLED_CAUSES = ['weakened-etag', 'encoding-suffix-etag', 'unquoted-etag'
 function ifMatchCause (input: DiagnosisInput, labels: readonly TokenClass[]): Cause {
   if (input.current === undefined) return 'resource-missing'
   if (labels.every((l) => l.label === 'placeholder')) return 'placeholder-etag'
-  // A mangled spelling of the current ETag: the first mangling in SPEC §5 order names the cause.
+  // A mangled spelling of the current strong ETag: the first mangling in SPEC §5 order names the
+  // cause. A mangled weak ETag could not match even unmangled: that is origin-weak-etag below.
   for (const cause of MANGLED_CAUSES) {
-    if (labels.some((l) => l.names === 'current' && l.manglings?.[0] === cause)) return cause
+    if (labels.some((l) => l.names === 'current' && l.manglings?.[0] === cause && l.etag?.startsWith('W/') === false)) return cause
   }
   if (input.current.etags.length > 0 && input.current.etags.every((t) => t.weak)) return 'origin-weak-etag'
   if (labels.some((l) => unstable(input.facts, l))) return 'unstable-origin-etag'

@@ -17,7 +17,7 @@ export interface Repaired {
 /**
  * Returns the conditionals with a mangled If-Match member normalised, or undefined when no
  * repair applies (SPEC §5). A repair applies only when every mangling of the member is enabled on
- * the route and the member, once normalised, names a *current* ETag exactly; the classification
+ * the route and the member, once normalised, names a *current* strong ETag exactly; the classification
  * already guarantees the origin never sent the member's own spelling. Earlier (stale) tags are
  * never repaired, and If-Range is never touched. Pure.
  */
@@ -27,7 +27,8 @@ export function repairIfMatch (c: Conditionals, known: KnownEtags, enabled: read
     if (label.names !== 'current' || label.manglings === undefined || label.etag === undefined) continue
     if (!label.manglings.every((m) => enabled.includes(m))) continue
     const tag = parseEntityTag(label.etag)
-    if (tag === undefined) continue
+    // RFC 9110 §13.1.1: If-Match uses the strong comparison, so only a strong ETag can be a repair's target.
+    if (tag === undefined || tag.weak) continue
     return {
       conditionals: { ...c, ifMatch: { any: false, tags: [tag], malformed: [] } },
       kind: label.manglings[0],

@@ -126,7 +126,7 @@ export function entrySize (key: string, entry: ValidatorEntry): number {
       size += 96 + k.length * 2 + (v.etag?.length ?? 0) * 2 + (v.lastModified?.length ?? 0) * 2 + (v.digest?.length ?? 0) * 2 + (v.encoding?.length ?? 0) * 2
     }
   }
-  for (const h of entry.history) size += 96 + h.etag.length * 2 + (h.lastModified?.length ?? 0) * 2 + (h.digest?.length ?? 0) * 2
+  for (const h of entry.history) size += 96 + h.etag.length * 2 + (h.lastModified?.length ?? 0) * 2 + (h.digest?.length ?? 0) * 2 + (h.encoding?.length ?? 0) * 2
   for (const v of entry.vary) size += 16 + v.length * 2
   return size
 }

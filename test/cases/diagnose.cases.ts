@@ -56,6 +56,7 @@ export const DIAGNOSE_CASES: readonly DiagnoseCase[] = [
   // origin-weak-etag
   { name: 'the origin only has a weak ETag; the client echoes it', headers: { 'if-match': 'W/"w1"' }, current: [v('W/"w1"')], want: { cause: 'origin-weak-etag' } },
   { name: 'the origin only has a weak ETag; the client strips W/', headers: { 'if-match': '"w1"' }, current: [v('W/"w1"')], want: { cause: 'origin-weak-etag' } },
+  { name: 're-quoted "W/x" of a weak current ETag: no repair could help, origin-weak-etag', headers: { 'if-match': '"W/w1"' }, current: [v('W/"w1"')], want: { cause: 'origin-weak-etag' } },
   // unstable-origin-etag
   {
     name: 'an earlier ETag for the same bytes, no write since',

@@ -18,6 +18,7 @@ const cases: { name: string; input: { ifMatch: string; enabled: Repair[]; known?
   { name: 'a stale tag is never repaired', input: { ifMatch: 'W/"v2"', enabled: ALL }, want: undefined },
   { name: 'an unknown tag is never repaired', input: { ifMatch: 'W/"zz"', enabled: ALL }, want: undefined },
   { name: 'a spelling the origin sent itself is not a mangling', input: { ifMatch: 'W/"v3"', enabled: ALL, known: { current: ['"v3"'], earlier: ['W/"v3"'] } }, want: undefined },
+  { name: 'a weak current ETag is never a target: If-Match could not match it', input: { ifMatch: '"W/w"', enabled: ALL, known: { current: ['W/"w"'], earlier: [] } }, want: undefined },
   { name: 'no repairs enabled', input: { ifMatch: 'W/"v3"', enabled: [] }, want: undefined },
   { name: 'If-Match: * is left alone', input: { ifMatch: '*', enabled: ALL }, want: undefined }
 ]
