@@ -7,6 +7,7 @@ import { createContext, type RequestContext } from './context.ts'
 import type { Gateway } from './gateway.ts'
 import { handleSafe } from './safe.ts'
 import { handleUnsafe } from './unsafe.ts'
+import { resourceKey } from '../validators/store.ts'
 
 /** Methods that change nothing (RFC 9110 §9.2.1, and WebDAV's read methods): no lock, no evaluation. */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PROPFIND', 'SEARCH', 'REPORT', 'QUERY'])
@@ -43,8 +44,7 @@ async function dispatch (gw: Gateway, ctx: RequestContext): Promise<void> {
   if (route === undefined) throw new IfgateError('IFG_ERR_NO_ROUTE', `no route matches ${req.headers.host ?? ''}${path.split('?')[0]}`)
   ctx.route = route
   ctx.path = route.originPathPrefix + path
-  // SPEC §2.2: origin + path + query string, method-independent.
-  ctx.key = route.origin + ctx.path
+  ctx.key = resourceKey(route.origin, ctx.path)
   const method = req.method as string
   if (method === 'CONNECT') throw new IfgateError('IFG_ERR_METHOD_NOT_ALLOWED', 'CONNECT is not supported by a reverse proxy')
   if (SAFE_METHODS.has(method)) await handleSafe(gw, ctx)

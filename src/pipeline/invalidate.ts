@@ -3,6 +3,7 @@ import { firstValue } from '../origin/headers.ts'
 import type { RequestContext } from './context.ts'
 import type { Gateway } from './gateway.ts'
 import { recordWrite } from './validators.ts'
+import { resourceKey } from '../validators/store.ts'
 
 /** Returns the parent collection path of a path (`/docs/7` → `/docs`, `/docs` → `/`), query dropped. */
 export function parentPath (pathAndQuery: string): string | undefined {
@@ -41,10 +42,10 @@ export async function invalidateAfterWrite (gw: Gateway, ctx: RequestContext, he
     const value = firstValue(headers[field])
     if (value === undefined) continue
     const path = sameOriginPath(value, ctx.path, origin, ctx.req.headers.host)
-    if (path !== undefined) keys.add(origin + path)
+    if (path !== undefined) keys.add(resourceKey(origin, path))
   }
   const parent = parentPath(ctx.path)
-  if (parent !== undefined) keys.add(origin + parent)
+  if (parent !== undefined) keys.add(resourceKey(origin, parent))
   keys.delete(ctx.key!)
   await recordWrite(gw, ctx.key!, written)
   for (const key of keys) await recordWrite(gw, key, undefined)

@@ -4,7 +4,7 @@ import { knownEtags, type ResourceFacts } from '../diagnosis/diagnose.ts'
 import { repairIfMatch, type Repaired } from '../diagnosis/repair.ts'
 import { originRequestHeaders } from '../origin/headers.ts'
 import { lookupValidators, type LookupResult } from '../origin/lookup.ts'
-import type { ValidatorEntry, Validators } from '../validators/entry.ts'
+import { historyOf, type ValidatorEntry, type Validators } from '../validators/entry.ts'
 import type { RequestContext } from './context.ts'
 import type { Gateway } from './gateway.ts'
 import { cachedVariants, currentOf, learn } from './validators.ts'
@@ -30,7 +30,7 @@ export interface Known {
 }
 
 function factsOf (variants: readonly Validators[], entry: ValidatorEntry | undefined): ResourceFacts {
-  return { current: variants, history: entry?.history ?? [] }
+  return { current: variants, history: historyOf(entry) }
 }
 
 function lookupHeaders (ctx: RequestContext): Record<string, string | string[]> {

@@ -1,3 +1,5 @@
+import { compareVariant, etagOfPacked, learnedAtOfPacked, packHistory, packList, packVariant, relearned, unpackHistory, unpackList, unpackVariant, variantKeyOfPacked } from './packed.ts'
+
 /**
  * What ifgate knows about one resource: the current validators of each variant it has seen since
  * the last write, and a short history of earlier ETags (SPEC §3, §5). Plain data, so a shared store
@@ -19,6 +21,8 @@ export interface Validators {
 }
 
 export interface VariantValidators extends Validators {
+  /** The values of the request headers the origin's Vary names, joined (variantKeyOf). */
+  readonly variantKey: string
   /** Epoch ms when these validators were first and last seen. */
   readonly firstSeen: number
   readonly learnedAt: number
@@ -37,26 +41,59 @@ export interface HistoryItem {
 }
 
 export interface ValidatorEntry {
-  /** Current validators by variant key; undefined when unknown (dropped after a write or never learned). */
-  readonly current: Readonly<Record<string, VariantValidators>> | undefined
+  /** Current validators of every variant, packed (packed.ts); undefined when unknown (dropped after a write or never learned). */
+  readonly current: string | undefined
   /** Lower-case request header names the origin's Vary lists. */
   readonly vary: readonly string[]
-  /** Earlier ETags, newest first, at most `historyDepth`. */
-  readonly history: readonly HistoryItem[]
+  /** Earlier ETags, newest first, at most `historyDepth`, packed ('' for none; read them with historyOf). */
+  readonly history: string
   /** Writes forwarded by ifgate for this resource: a read that started before a write may not teach validators after it. */
   readonly writes: number
 }
 
-function toHistory (v: VariantValidators, now: number, byWrite: boolean): HistoryItem | undefined {
-  if (v.etag === undefined) return undefined
-  return { etag: v.etag, lastModified: v.lastModified, digest: v.digest, encoding: v.encoding, source: v.source, firstSeen: v.firstSeen, supersededAt: now, byWrite }
+/** One frozen empty list shared by every entry whose origin sends no Vary. */
+const NO_VARY: readonly string[] = Object.freeze([])
+
+function decodeVariant (packed: string): VariantValidators {
+  const { variantKey, validators, firstSeen, learnedAt } = unpackVariant(packed)
+  return { ...validators, variantKey, firstSeen, learnedAt }
 }
 
-function pushHistory (history: readonly HistoryItem[], items: Array<HistoryItem | undefined>, depth: number): readonly HistoryItem[] {
-  const fresh = items.filter((h): h is HistoryItem => h !== undefined)
-  if (fresh.length === 0) return history
-  const tags = new Set(fresh.map((h) => h.etag))
-  return [...fresh, ...history.filter((h) => !tags.has(h.etag))].slice(0, depth)
+/** Returns the current variants of an entry, unpacked (empty when unknown). */
+export function variantsOf (entry: ValidatorEntry | undefined): VariantValidators[] {
+  return entry?.current === undefined ? [] : unpackList(entry.current).map(decodeVariant)
+}
+
+/** Returns the earlier ETags of an entry, newest first, unpacked. */
+export function historyOf (entry: ValidatorEntry | undefined): HistoryItem[] {
+  if (entry === undefined) return []
+  return unpackList(entry.history).map((packed) => {
+    const { validators, firstSeen, supersededAt, byWrite } = unpackHistory(packed)
+    return { ...validators, etag: validators.etag as string, firstSeen, supersededAt, byWrite }
+  })
+}
+
+function toHistory (packed: string, now: number, byWrite: boolean): string | undefined {
+  const { validators, firstSeen } = unpackVariant(packed)
+  return validators.etag === undefined ? undefined : packHistory(validators, firstSeen, now, byWrite)
+}
+
+function pushHistory (history: string, items: Array<string | undefined>, depth: number): string {
+  const fresh = items.filter((h): h is string => h !== undefined)
+  if (fresh.length === 0 || depth === 0) return history
+  const tags = new Set(fresh.map(etagOfPacked))
+  return packList([...fresh, ...unpackList(history).filter((h) => !tags.has(etagOfPacked(h)))].slice(0, depth))
+}
+
+/**
+ * How often re-reading the same validators refreshes `learnedAt`, in ms. Coarser than every read
+ * so that a hot resource's reads do not rewrite its entry; an entry can only look older than it
+ * is, so the TTL errs towards a confirming lookup, never towards trusting a stale cache.
+ */
+const RELEARN_MS = 1000
+
+function sameList (a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i])
 }
 
 /**
@@ -64,14 +101,28 @@ function pushHistory (history: readonly HistoryItem[], items: Array<HistoryItem 
  * refreshes `learnedAt`; a new ETag for the same variant supersedes the old one (SPEC §3 Variants).
  */
 export function observe (entry: ValidatorEntry | undefined, variantKey: string, vary: readonly string[], validators: Validators, now: number, historyDepth: number): ValidatorEntry {
-  const current = entry?.current
-  const previous = current?.[variantKey]
-  const same = previous !== undefined && previous.etag === validators.etag && previous.lastModified === validators.lastModified
-  const next: VariantValidators = { ...validators, firstSeen: same ? previous.firstSeen : now, learnedAt: now }
-  const history = entry?.history ?? []
+  const current = entry?.current === undefined ? [] : unpackList(entry.current)
+  const index = current.findIndex((p) => variantKeyOfPacked(p) === variantKey)
+  const previous = index === -1 ? undefined : current[index]
+  const relation = previous === undefined ? 'changed' : compareVariant(previous, validators)
+  const same = relation !== 'changed'
+  let next: string
+  if (relation === 'same') {
+    // Nothing changed but the time: refreshed at most once a RELEARN_MS, else the entry is kept as is.
+    if (entry !== undefined && now - learnedAtOfPacked(previous as string) < RELEARN_MS && sameList(entry.vary, vary)) return entry
+    next = relearned(previous as string, now)
+  } else if (relation === 'new-digest') {
+    // The same validators, now with the body's digest (a GET after a HEAD): firstSeen is kept.
+    next = packVariant(variantKey, validators, unpackVariant(previous as string).firstSeen, now)
+  } else {
+    next = packVariant(variantKey, validators, now, now)
+  }
+  if (index === -1) current.push(next)
+  else current[index] = next
+  const history = entry?.history ?? ''
   return {
-    current: { ...current, [variantKey]: next },
-    vary,
+    current: packList(current),
+    vary: vary.length === 0 ? NO_VARY : vary,
     history: same || previous === undefined ? history : pushHistory(history, [toHistory(previous, now, false)], historyDepth),
     writes: entry?.writes ?? 0
   }
@@ -82,17 +133,17 @@ export function observe (entry: ValidatorEntry | undefined, variantKey: string, 
  * the write's own validators, when the response carried usable ones, become current.
  */
 export function afterWrite (entry: ValidatorEntry | undefined, now: number, historyDepth: number, written?: { variantKey: string; validators: Validators }): ValidatorEntry {
-  const earlier = entry?.current === undefined ? [] : Object.values(entry.current).map((v) => toHistory(v, now, true))
-  const history = pushHistory(entry?.history ?? [], earlier, historyDepth)
-  const current = written === undefined ? undefined : { [written.variantKey]: { ...written.validators, firstSeen: now, learnedAt: now } }
-  return { current, vary: entry?.vary ?? [], history, writes: (entry?.writes ?? 0) + 1 }
+  const earlier = entry?.current === undefined ? [] : unpackList(entry.current).map((p) => toHistory(p, now, true))
+  const history = pushHistory(entry?.history ?? '', earlier, historyDepth)
+  const current = written === undefined ? undefined : packVariant(written.variantKey, written.validators, now, now)
+  return { current, vary: entry?.vary ?? NO_VARY, history, writes: (entry?.writes ?? 0) + 1 }
 }
 
 /** Returns the fresh current variants of an entry, or undefined when none is younger than `ttlMs`. */
 export function freshVariants (entry: ValidatorEntry | undefined, now: number, ttlMs: number): VariantValidators[] | undefined {
   if (entry?.current === undefined) return undefined
-  const fresh = Object.values(entry.current).filter((v) => now - v.learnedAt < ttlMs)
-  return fresh.length === 0 ? undefined : fresh
+  const fresh = unpackList(entry.current).filter((p) => now - learnedAtOfPacked(p) < ttlMs)
+  return fresh.length === 0 ? undefined : fresh.map(decodeVariant)
 }
 
 /** Returns the variant key of a request: the values of the request headers the origin's Vary names. */
@@ -118,15 +169,19 @@ export function parseVary (value: string | string[] | undefined): string[] {
   return names.sort()
 }
 
-/** Returns an estimate of the bytes an entry holds, for the cache's byte bound. */
+/**
+ * Bytes one cached entry costs beyond its strings, measured on V8 (Node 24, 64-bit, pointer
+ * compression) with bench/memory: the LRU's slots and Map entry, the entry object, and the list
+ * and string headers. Calibrated so that `cache.maxBytes` bounds the heap the store really uses.
+ */
+const ENTRY_OVERHEAD_BYTES = 200
+/** Heap bytes per packed string beyond its characters (header, alignment, list slot). */
+const STRING_OVERHEAD_BYTES = 24
+
+/** Returns an estimate of the heap bytes an entry holds, for the cache's byte bound (one-byte strings). */
 export function entrySize (key: string, entry: ValidatorEntry): number {
-  let size = 64 + key.length * 2
-  if (entry.current !== undefined) {
-    for (const [k, v] of Object.entries(entry.current)) {
-      size += 96 + k.length * 2 + (v.etag?.length ?? 0) * 2 + (v.lastModified?.length ?? 0) * 2 + (v.digest?.length ?? 0) * 2 + (v.encoding?.length ?? 0) * 2
-    }
-  }
-  for (const h of entry.history) size += 96 + h.etag.length * 2 + (h.lastModified?.length ?? 0) * 2 + (h.digest?.length ?? 0) * 2 + (h.encoding?.length ?? 0) * 2
-  for (const v of entry.vary) size += 16 + v.length * 2
+  let size = ENTRY_OVERHEAD_BYTES + key.length + (entry.current?.length ?? 0) + entry.history.length
+  if (entry.history !== '') size += STRING_OVERHEAD_BYTES
+  if (entry.vary !== NO_VARY) for (const v of entry.vary) size += STRING_OVERHEAD_BYTES + v.length
   return size
 }

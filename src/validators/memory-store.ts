@@ -27,9 +27,11 @@ export function createMemoryStore (options: MemoryStoreOptions): ValidatorStore 
       return Promise.resolve(entry)
     },
     update (key, update) {
-      const next = update(lru.get(key))
+      const old = lru.get(key)
+      const next = update(old)
       if (next === undefined) lru.delete(key)
-      else lru.set(key, next)
+      // An unchanged entry is not written again (lru.get above already made it the most recent).
+      else if (next !== old) lru.set(key, next)
       return Promise.resolve(next)
     },
     delete (key) {

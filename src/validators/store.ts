@@ -9,6 +9,14 @@ export interface StoreStats {
 }
 
 /**
+ * Returns the store key of a resource: its route's origin + path + query, method-independent
+ * (SPEC §2.2). Built with Array#join so the cache holds one flat string, not a two-node rope.
+ */
+export function resourceKey (origin: string, pathAndQuery: string): string {
+  return [origin, pathAndQuery].join('')
+}
+
+/**
  * Where validators live. Async on purpose: a shared store (Redis / Valkey) for several ifgate
  * replicas implements the same interface, so nothing above it may assume memory.
  */

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { afterWrite, entrySize, freshVariants, observe, parseVary, variantKeyOf, type Validators } from '../../src/validators/entry.ts'
+import { afterWrite, entrySize, freshVariants, historyOf, observe, parseVary, variantKeyOf, variantsOf, type Validators } from '../../src/validators/entry.ts'
 import { createMemoryStore } from '../../src/validators/memory-store.ts'
 
 const v = (etag: string): Validators => ({ etag, lastModified: undefined, source: 'origin', digest: undefined, encoding: undefined })
@@ -8,40 +8,40 @@ const v = (etag: string): Validators => ({ etag, lastModified: undefined, source
 test('observing the same ETag only refreshes learnedAt', () => {
   const e1 = observe(undefined, '', [], v('"a"'), 1000, 8)
   const e2 = observe(e1, '', [], v('"a"'), 2000, 8)
-  assert.equal(e2.current?.['']?.firstSeen, 1000)
-  assert.equal(e2.current?.['']?.learnedAt, 2000)
-  assert.equal(e2.history.length, 0)
+  assert.equal(variantsOf(e2)[0].firstSeen, 1000)
+  assert.equal(variantsOf(e2)[0].learnedAt, 2000)
+  assert.equal(historyOf(e2).length, 0)
 })
 
 test('a new ETag for the same variant supersedes the old one into history', () => {
   const e1 = observe(undefined, '', [], v('"a"'), 1000, 8)
   const e2 = observe(e1, '', [], v('"b"'), 2000, 8)
-  assert.equal(e2.current?.['']?.etag, '"b"')
-  assert.deepEqual(e2.history.map((h) => [h.etag, h.supersededAt, h.byWrite]), [['"a"', 2000, false]])
+  assert.equal(variantsOf(e2)[0].etag, '"b"')
+  assert.deepEqual(historyOf(e2).map((h) => [h.etag, h.supersededAt, h.byWrite]), [['"a"', 2000, false]])
 })
 
 test('variants keep their own current ETag', () => {
   const e1 = observe(undefined, 'gzip\n', ['accept-encoding'], v('"a-gzip"'), 1000, 8)
   const e2 = observe(e1, '\n', ['accept-encoding'], v('"a"'), 1000, 8)
-  assert.deepEqual(Object.values(e2.current ?? {}).map((x) => x.etag).sort(), ['"a"', '"a-gzip"'])
+  assert.deepEqual(variantsOf(e2).map((x) => x.etag).sort(), ['"a"', '"a-gzip"'])
 })
 
 test('a write moves every current ETag into history, marked as a write, and counts it', () => {
   const e1 = observe(observe(undefined, 'x\n', ['accept'], v('"a"'), 1000, 8), 'y\n', ['accept'], v('"b"'), 1000, 8)
   const e2 = afterWrite(e1, 3000, 8)
   assert.equal(e2.current, undefined)
-  assert.deepEqual(e2.history.map((h) => h.etag).sort(), ['"a"', '"b"'])
-  assert.ok(e2.history.every((h) => h.byWrite && h.supersededAt === 3000))
+  assert.deepEqual(historyOf(e2).map((h) => h.etag).sort(), ['"a"', '"b"'])
+  assert.ok(historyOf(e2).every((h) => h.byWrite && h.supersededAt === 3000))
   assert.equal(e2.writes, 1)
   const e3 = afterWrite(e2, 4000, 8, { variantKey: '', validators: v('"c"') })
-  assert.equal(e3.current?.['']?.etag, '"c"')
+  assert.equal(variantsOf(e3)[0].etag, '"c"')
   assert.equal(e3.writes, 2)
 })
 
 test('history is bounded by depth and keeps the newest', () => {
   let e = observe(undefined, '', [], v('"0"'), 0, 3)
   for (let i = 1; i <= 6; i++) e = observe(e, '', [], v(`"${i}"`), i, 3)
-  assert.deepEqual(e.history.map((h) => h.etag), ['"5"', '"4"', '"3"'])
+  assert.deepEqual(historyOf(e).map((h) => h.etag), ['"5"', '"4"', '"3"'])
 })
 
 test('freshVariants drops variants older than the TTL', () => {
@@ -78,7 +78,7 @@ test('the memory store stays within maxEntries and counts evictions, hits and mi
   assert.equal(store.stats().entries, 3)
   assert.equal(store.stats().evictions, 2)
   assert.equal(await store.get('k0'), undefined)
-  assert.equal((await store.get('k4'))?.current?.['']?.etag, '"4"')
+  assert.equal(variantsOf(await store.get('k4'))[0].etag, '"4"')
   assert.deepEqual([store.stats().hits, store.stats().misses], [1, 1])
 })
 
@@ -98,4 +98,14 @@ test('update returning undefined deletes; clear empties', async () => {
   await store.update('b', () => observe(undefined, '', [], v('"b"'), 0, 8))
   await store.clear()
   assert.equal(store.stats().entries, 0)
+})
+
+test('a digest learned later for the same ETag keeps it current, its firstSeen, and out of history', () => {
+  const e1 = observe(undefined, '', [], v('"a"'), 1000, 8)
+  const e2 = observe(e1, '', [], { ...v('"a"'), digest: 'D' }, 2000, 8)
+  assert.equal(variantsOf(e2)[0].digest, 'D')
+  assert.equal(variantsOf(e2)[0].firstSeen, 1000)
+  assert.equal(historyOf(e2).length, 0)
+  const e3 = observe(e2, '', [], v('"a"'), 3000, 8)
+  assert.equal(variantsOf(e3)[0].digest, 'D', 'a HEAD (no digest) keeps the digest a GET learned')
 })

@@ -1,0 +1,154 @@
+import { formatHttpDate, parseHttpDate } from '../http/http-date.ts'
+
+/**
+ * Strings are built with Array#join, which yields one flat string: `+` would leave a rope of
+ * ConsString nodes (about 20 bytes each) behind every stored value.
+ *
+ * A compact, lossless string form for what the validator store keeps per resource. A cache of a
+ * million entries holds a million of these, and one flat string costs a fraction of an object
+ * with five strings and two heap numbers. Fields are separated by U+001F, a control character no
+ * HTTP field value may contain (RFC 9110 §5.5), so no escaping is needed.
+ */
+const SEP = '\x1f'
+/** Separates the records of a list (variants, history items): U+001E, likewise never in a field value. */
+const RS = '\x1e'
+
+/** Returns records packed into one string ('' for none). */
+export function packList (records: readonly string[]): string {
+  return records.length === 1 ? records[0] : records.join(RS)
+}
+
+/** Returns the records of a packed list. */
+export function unpackList (packed: string): string[] {
+  return packed === '' ? [] : packed.split(RS)
+}
+
+/**
+ * Returns a Last-Modified value packed: '' for none, `#<base-36 seconds>` when it is the canonical
+ * IMF-fixdate of those seconds (nearly always), else `=` and the value exactly as sent.
+ */
+export function packDate (value: string | undefined): string {
+  if (value === undefined) return ''
+  // A resource read again sends the same Last-Modified: one remembered answer saves the parse.
+  if (value === lastDate) return lastPacked
+  const seconds = parseHttpDate(value)
+  const packed = seconds !== undefined && seconds >= 0 && formatHttpDate(seconds) === value ? '#' + seconds.toString(36) : '=' + value
+  lastDate = value
+  lastPacked = packed
+  return packed
+}
+
+let lastDate = ''
+let lastPacked = '='
+
+/** Returns the Last-Modified value a packed date stands for, exactly as it was sent. */
+export function unpackDate (packed: string): string | undefined {
+  if (packed === '') return undefined
+  if (packed.charCodeAt(0) === 0x23 /* # */) return formatHttpDate(parseInt(packed.slice(1), 36))
+  return packed.slice(1)
+}
+
+/** Returns a string field packed ('' for undefined: ifgate never stores an empty ETag, digest or coding). */
+function opt (value: string | undefined): string {
+  return value ?? ''
+}
+
+function unopt (packed: string): string | undefined {
+  return packed === '' ? undefined : packed
+}
+
+/** Returns a millisecond timestamp packed in base 36. */
+function time (ms: number): string {
+  return Math.max(0, Math.round(ms)).toString(36)
+}
+
+function untime (packed: string): number {
+  return parseInt(packed, 36)
+}
+
+export interface PackableValidators {
+  readonly etag: string | undefined
+  readonly lastModified: string | undefined
+  readonly source: 'origin' | 'synthesized'
+  readonly digest: string | undefined
+  readonly encoding: string | undefined
+}
+
+/** Returns the digest to store: none for a synthesized ETag, which is its own digest quoted. */
+function storedDigest (v: PackableValidators): string {
+  return v.source === 'synthesized' && v.etag !== undefined && v.etag === `"${v.digest}"` ? '' : opt(v.digest)
+}
+
+function restoredDigest (source: 'origin' | 'synthesized', etag: string | undefined, packed: string): string | undefined {
+  if (packed !== '') return packed
+  return source === 'synthesized' && etag !== undefined ? etag.slice(1, -1) : undefined
+}
+
+/** Returns the fields shared by current variants and history items. */
+function validatorFields (v: PackableValidators): string[] {
+  return [opt(v.etag), packDate(v.lastModified), v.source === 'synthesized' ? 's' : 'o', storedDigest(v), opt(v.encoding)]
+}
+
+/** Returns the validators of packed fields starting at `parts[i]`. */
+function unpackValidators (parts: readonly string[], i: number): PackableValidators {
+  const etag = unopt(parts[i])
+  const source = parts[i + 2] === 's' ? 'synthesized' : 'origin'
+  return { etag, lastModified: unpackDate(parts[i + 1]), source, digest: restoredDigest(source, etag, parts[i + 3]), encoding: unopt(parts[i + 4]) }
+}
+
+/** Returns a current variant packed: its variant key, validators, first-seen and last-learned times. */
+export function packVariant (variantKey: string, v: PackableValidators, firstSeen: number, learnedAt: number): string {
+  return [variantKey, ...validatorFields(v), time(firstSeen), time(learnedAt)].join(SEP)
+}
+
+/** Returns a packed variant's fields. */
+export function unpackVariant (packed: string): { variantKey: string; validators: PackableValidators; firstSeen: number; learnedAt: number } {
+  const parts = packed.split(SEP)
+  return { variantKey: parts[0], validators: unpackValidators(parts, 1), firstSeen: untime(parts[6]), learnedAt: untime(parts[7]) }
+}
+
+/** Returns the variant key of a packed variant without unpacking the rest. */
+export function variantKeyOfPacked (packed: string): string {
+  return packed.slice(0, packed.indexOf(SEP))
+}
+
+/** Returns the last-learned time of a packed variant without unpacking the rest. */
+export function learnedAtOfPacked (packed: string): number {
+  return untime(packed.slice(packed.lastIndexOf(SEP) + 1))
+}
+
+/** Returns a packed variant with a new last-learned time. */
+export function relearned (packed: string, learnedAt: number): string {
+  return [packed.slice(0, packed.lastIndexOf(SEP)), time(learnedAt)].join(SEP)
+}
+
+/** Returns a history item packed: validators, first-seen and superseded-at times, and whether a write superseded it. */
+export function packHistory (v: PackableValidators, firstSeen: number, supersededAt: number, byWrite: boolean): string {
+  return [...validatorFields(v), time(firstSeen), time(supersededAt), byWrite ? '1' : ''].join(SEP)
+}
+
+/** Returns a packed history item's fields. */
+export function unpackHistory (packed: string): { validators: PackableValidators; firstSeen: number; supersededAt: number; byWrite: boolean } {
+  const parts = packed.split(SEP)
+  return { validators: unpackValidators(parts, 0), firstSeen: untime(parts[5]), supersededAt: untime(parts[6]), byWrite: parts[7] === '1' }
+}
+
+/** Returns the ETag of a packed history item without unpacking the rest. */
+export function etagOfPacked (packed: string): string {
+  return packed.slice(0, packed.indexOf(SEP))
+}
+
+/** How a packed variant compares with validators just seen for the same variant. */
+export type Relation = 'same' | 'new-digest' | 'changed'
+
+/**
+ * Returns `same` when a packed variant holds these validators (ETag, Last-Modified, and the
+ * digest when one is given), `new-digest` when only a digest is new, else `changed`. Reads the
+ * packed fields in place: this runs on every learned read.
+ */
+export function compareVariant (packed: string, v: PackableValidators): Relation {
+  const parts = packed.split(SEP)
+  if (parts[1] !== opt(v.etag) || parts[2] !== packDate(v.lastModified)) return 'changed'
+  if (v.digest === undefined || parts[4] === storedDigest(v)) return 'same'
+  return 'new-digest'
+}

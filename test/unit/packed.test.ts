@@ -1,0 +1,62 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import fc from 'fast-check'
+import { formatHttpDate } from '../../src/http/http-date.ts'
+import { packDate, packHistory, packVariant, unpackDate, unpackHistory, unpackVariant, type PackableValidators } from '../../src/validators/packed.ts'
+import { digestBody, synthesizedEtag } from '../../src/validators/synthesize.ts'
+
+const dateCases: { name: string; input: string | undefined; want: string }[] = [
+  { name: 'none', input: undefined, want: '' },
+  { name: 'canonical IMF-fixdate → base-36 seconds', input: 'Sun, 06 Nov 1994 08:49:37 GMT', want: '#' + (784111777).toString(36) },
+  { name: 'RFC 850 is kept as sent', input: 'Sunday, 06-Nov-94 08:49:37 GMT', want: '=Sunday, 06-Nov-94 08:49:37 GMT' },
+  { name: 'asctime is kept as sent', input: 'Sun Nov  6 08:49:37 1994', want: '=Sun Nov  6 08:49:37 1994' },
+  { name: 'a wrong weekday is not canonical: kept as sent', input: 'Mon, 06 Nov 1994 08:49:37 GMT', want: '=Mon, 06 Nov 1994 08:49:37 GMT' },
+  { name: 'garbage is kept as sent', input: 'yesterday', want: '=yesterday' },
+  { name: 'an empty value is kept', input: '', want: '=' }
+]
+for (const c of dateCases) {
+  test(`packDate: ${c.name}`, () => {
+    assert.equal(packDate(c.input), c.want)
+    assert.equal(unpackDate(packDate(c.input)), c.input, 'round trip')
+  })
+}
+
+const body = digestBody([Buffer.from('{"a":1}')])
+const validators: fc.Arbitrary<PackableValidators> = fc.oneof(
+  fc.record({
+    etag: fc.option(fc.oneof(fc.constantFrom('"v1"', 'W/"x"', '"a,b"', '""'), fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 20 })), { nil: undefined }),
+    lastModified: fc.option(fc.oneof(fc.integer({ min: 0, max: 4_000_000_000 }).map(formatHttpDate), fc.string({ maxLength: 30 })), { nil: undefined }),
+    source: fc.constant<'origin'>('origin'),
+    digest: fc.option(fc.constantFrom(body, 'abc'), { nil: undefined }),
+    encoding: fc.option(fc.constantFrom('gzip', 'br', 'identity'), { nil: undefined })
+  }),
+  fc.record({
+    etag: fc.constant(synthesizedEtag(body)),
+    lastModified: fc.constant(undefined),
+    source: fc.constant<'synthesized'>('synthesized'),
+    digest: fc.constant(body),
+    encoding: fc.constant(undefined)
+  })
+).map((v) => ({ ...v })) // fast-check records have a null prototype; compare plain objects
+// What a header value may hold (RFC 9110 §5.5: no control characters), so the separator never occurs.
+const variantKey = fc.string({ unit: fc.integer({ min: 0x20, max: 0xff }).map((c) => String.fromCharCode(c)), maxLength: 20 }).map((s) => s + '\n')
+const time = fc.integer({ min: 0, max: 8_000_000_000_000 })
+
+test('packVariant / unpackVariant round-trip every field', () => {
+  fc.assert(fc.property(fc.oneof(fc.constant(''), variantKey), validators, time, time, (key, v, firstSeen, learnedAt) => {
+    assert.deepEqual(unpackVariant(packVariant(key, v, firstSeen, learnedAt)), { variantKey: key, validators: v, firstSeen, learnedAt })
+  }), { numRuns: 500 })
+})
+
+test('packHistory / unpackHistory round-trip every field', () => {
+  fc.assert(fc.property(validators.filter((v) => v.etag !== undefined), time, time, fc.boolean(), (v, firstSeen, supersededAt, byWrite) => {
+    assert.deepEqual(unpackHistory(packHistory(v, firstSeen, supersededAt, byWrite)), { validators: v, firstSeen, supersededAt, byWrite })
+  }), { numRuns: 500 })
+})
+
+test('a synthesized ETag stores its digest once (the tag is the digest)', () => {
+  const v: PackableValidators = { etag: synthesizedEtag(body), lastModified: undefined, source: 'synthesized', digest: body, encoding: undefined }
+  const packed = packVariant('', v, 0, 0)
+  assert.equal(packed.split(body).length - 1, 1)
+  assert.equal(unpackVariant(packed).validators.digest, body)
+})
