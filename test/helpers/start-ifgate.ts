@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig } from '../../src/config/load.ts'
@@ -25,6 +25,11 @@ export async function startIfgate (origin: string, config: Record<string, unknow
   }
   writeFileSync(file, JSON.stringify(full, null, 2))
   const logs = logSink()
-  const running = await startGateway(loadConfig({ config: file }, {}), { logDestination: logs.stream })
+  let running: RunningGateway
+  try {
+    running = await startGateway(loadConfig({ config: file }, {}), { logDestination: logs.stream })
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
   return Object.assign(running, { logs })
 }
