@@ -1,13 +1,15 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { DestinationStream, Logger } from 'pino'
-import { createAdminServer } from './admin.ts'
+import { createAdminServer } from './admin/server.ts'
 import { parseHostPort } from './config/load.ts'
 import { compileRoutes } from './config/routes.ts'
 import type { Config } from './config/types.ts'
 import { IfgateError } from './errors.ts'
 import { createMemoryLock } from './lock/key-lock.ts'
+import { DiagnosesRing } from './observability/diagnoses.ts'
 import { createLogger } from './observability/logger.ts'
+import { createMetrics } from './observability/metrics.ts'
 import { OriginPools } from './origin/pools.ts'
 import type { Gateway } from './pipeline/gateway.ts'
 import { createProxyServer } from './server.ts'
@@ -48,11 +50,15 @@ function listen (server: Server, address: string): Promise<string> {
 /** Resolves once the proxy and admin listeners accept connections. */
 export async function startGateway (config: Config, options: StartOptions = {}): Promise<RunningGateway> {
   const logger = createLogger(config.log.level, options.logDestination)
+  const store = createMemoryStore({ maxEntries: config.cache.maxEntries, maxBytes: config.cache.maxBytes })
+  const lock = createMemoryLock()
   const gateway: Gateway = {
     config,
     routes: compileRoutes(config),
-    store: createMemoryStore({ maxEntries: config.cache.maxEntries, maxBytes: config.cache.maxBytes }),
-    lock: createMemoryLock(),
+    store,
+    lock,
+    metrics: createMetrics({ store, lock }),
+    diagnoses: new DiagnosesRing(config.admin.diagnosesRingSize),
     pools: new OriginPools({ keepAliveTimeoutMs: 4000 }),
     logger,
     weakOrigins: new Set(),

@@ -17,7 +17,8 @@ export const DEFAULTS: Config = deepFreeze({
   listen: '0.0.0.0:8080',
   admin: {
     listen: '127.0.0.1:9090',
-    token: null
+    token: null,
+    diagnosesRingSize: 256
   },
   log: {
     level: 'info'

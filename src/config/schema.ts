@@ -100,7 +100,8 @@ export const CONFIG_SCHEMA = {
     listen: listen('Address of the proxy listener.', { value: D.listen }),
     admin: object('The admin listener: /healthz, /readyz, /metrics, /validators, /diagnoses.', {
       listen: listen('Address of the admin listener; keep it on loopback or a private network.', { value: D.admin.listen }),
-      token: withDefault({ type: ['string', 'null'], minLength: 1, pattern: TOKEN_PATTERN, description: `Bearer token that DELETE /validators requires; null refuses every purge. Unit: string. ${defaultText({ value: D.admin.token })}` }, { value: D.admin.token })
+      token: withDefault({ type: ['string', 'null'], minLength: 1, pattern: TOKEN_PATTERN, description: `Bearer token that DELETE /validators requires; null refuses every purge. Unit: string. ${defaultText({ value: D.admin.token })}` }, { value: D.admin.token }),
+      diagnosesRingSize: integer('Most recent edge 412s kept for GET /diagnoses (a ring: older ones are dropped).', 'entries', 1, 100_000, { value: D.admin.diagnosesRingSize })
     }),
     log: object('Logging (pino JSON lines on stdout).', {
       level: oneOf('Least severe level written.', LOG_LEVELS, { value: D.log.level })

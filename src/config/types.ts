@@ -82,7 +82,12 @@ export interface Config {
   /** HOST:PORT of the proxy listener (IPv6 as `[::1]:8080`). */
   readonly listen: string
   /** The admin listener (HOST:PORT) and the bearer token `DELETE /validators` needs (null: refused). */
-  readonly admin: { readonly listen: string; readonly token: string | null }
+  readonly admin: {
+    readonly listen: string
+    readonly token: string | null
+    /** Most recent edge 412s kept for GET /diagnoses. */
+    readonly diagnosesRingSize: number
+  }
   /** fatal | error | warn | info | debug | trace | silent */
   readonly log: { readonly level: string }
   readonly defaults: Policy

@@ -3,6 +3,8 @@ import type { Config } from '../config/types.ts'
 import type { RouteTable } from '../config/routes.ts'
 import type { KeyLock } from '../lock/key-lock.ts'
 import type { OriginPools } from '../origin/pools.ts'
+import type { DiagnosesRing } from '../observability/diagnoses.ts'
+import type { Metrics } from '../observability/metrics.ts'
 import type { ValidatorStore } from '../validators/store.ts'
 
 /** What the request pipeline works with: built once at start from the frozen config. */
@@ -13,6 +15,9 @@ export interface Gateway {
   readonly lock: KeyLock
   readonly pools: OriginPools
   readonly logger: Logger
+  readonly metrics: Metrics
+  /** The most recent failed preconditions, for GET /diagnoses. */
+  readonly diagnoses: DiagnosesRing
   /** Ids of `etags: auto` routes whose origin was last seen sending no strong ETag. */
   readonly weakOrigins: Set<string>
   /** True once shutdown began: new requests get 503. */

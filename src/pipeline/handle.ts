@@ -55,7 +55,11 @@ async function dispatch (gw: Gateway, ctx: RequestContext): Promise<void> {
 export function createHandler (gw: Gateway): (req: IncomingMessage, res: ServerResponse, expectContinue?: boolean) => void {
   return (req, res, expectContinue = false) => {
     const ctx = createContext(req, res, requestIdOf(req), expectContinue)
-    res.once('close', () => gw.logger.info(requestLogLine(ctx)))
+    res.once('close', () => {
+      gw.logger.info(requestLogLine(ctx))
+      gw.metrics.recordRequest(ctx)
+      if (ctx.refusal !== undefined) gw.diagnoses.record(ctx, new Date())
+    })
     dispatch(gw, ctx).catch((err: unknown) => {
       const error = err instanceof IfgateError ? err : new IfgateError('IFG_ERR_INTERNAL', 'internal error', { cause: err, stack: true })
       if (!(err instanceof IfgateError)) gw.logger.error({ requestId: ctx.requestId, err }, 'unexpected error while handling a request')

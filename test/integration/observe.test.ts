@@ -77,3 +77,28 @@ describe('mode: observe forwards every request and logs what enforce would have 
     assert.equal(line.decision, 'forwarded')
   })
 })
+
+describe('observe mode in the metrics', () => {
+  test('ifgate_observed_total counts the would-be edge answers by decision and cause; no edge 412 is counted', async () => {
+    const origin = await startLegacyOrigin({ etag: 'strong' })
+    const gw = await startIfgate(origin.url, { defaults: { mode: 'observe' } })
+    try {
+      origin.set('/o', { v: 1 })
+      const tag = (await request(`${gw.url}/o`)).headers.etag as string
+      for (const ifMatch of ['"x1"', '"x2"', 'null']) {
+        assert.equal((await request(`${gw.url}/o`, { method: 'PATCH', headers: { ...JSON_BODY, 'if-match': ifMatch }, body: '{}' })).status, 200)
+      }
+      assert.equal((await request(`${gw.url}/o`, { headers: { 'if-none-match': (await request(`${gw.url}/o`)).headers.etag as string } })).status, 200)
+      assert.notEqual(tag, undefined)
+      const text = (await request(`${gw.adminUrl}/metrics`)).body
+      const line = (labels: string): string | undefined => text.split('\n').find((l) => l.startsWith(`ifgate_observed_total{${labels}}`))
+      assert.match(line('route="*/",would_decide="edge-412",cause="unknown-etag"') ?? '', / 2$/)
+      assert.match(line('route="*/",would_decide="edge-412",cause="placeholder-etag"') ?? '', / 1$/)
+      assert.match(line('route="*/",would_decide="edge-304",cause="none"') ?? '', / 1$/)
+      assert.ok(!text.split('\n').some((l) => l.startsWith('ifgate_edge_412_total{')), 'nothing was answered at the edge')
+    } finally {
+      await gw.close()
+      await origin.close()
+    }
+  })
+})
