@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http'
+import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { Config } from './config/types.ts'
 import { ERROR_CODES, problemType, type ErrorCode } from './errors.ts'
@@ -12,13 +13,15 @@ const CLIENT_ERRORS: Readonly<Record<string, ErrorCode>> = {
   ERR_HTTP_REQUEST_TIMEOUT: 'IFG_ERR_REQUEST_TIMEOUT'
 }
 
-function answerClientError (err: NodeJS.ErrnoException, socket: Duplex): void {
+function answerClientError (gw: Gateway, err: NodeJS.ErrnoException, socket: Duplex): void {
   if (err.code === 'ECONNRESET' || !socket.writable) {
     socket.destroy()
     return
   }
   const code = CLIENT_ERRORS[err.code ?? ''] ?? 'IFG_ERR_BAD_REQUEST'
   const { status, title } = ERROR_CODES[code]
+  // The one log line of a request that never reached the pipeline (slow, oversized or unparseable).
+  gw.logger.info({ status, decision: 'error', error: { code, message: err.code ?? err.message }, peer: (socket as Socket).remoteAddress }, 'client request refused')
   const body = JSON.stringify({ type: problemType(code), title, status, detail: `${title} (${err.code ?? 'parse error'})`, code })
   socket.end(`HTTP/1.1 ${status} ${title}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`)
 }
@@ -34,12 +37,15 @@ export function createProxyServer (gw: Gateway, config: Config): Server {
     headersTimeout: s.headersTimeoutMs,
     requestTimeout: s.requestTimeoutMs,
     keepAliveTimeout: s.keepAliveTimeoutMs,
-    maxHeaderSize: s.maxHeaderBytes
+    maxHeaderSize: s.maxHeaderBytes,
+    // Node checks the header and request timeouts only this often (30 s by default): check at a
+    // quarter of the shortest one, so a slow client is cut within 25% of its limit.
+    connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(Math.min(s.headersTimeoutMs, s.requestTimeoutMs) / 4)))
   })
   const handle = createHandler(gw)
   server.on('request', (req, res) => handle(req, res, false))
   server.on('checkContinue', (req, res) => handle(req, res, true))
-  server.on('clientError', answerClientError)
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(gw, err, socket))
   // A reverse proxy opens no tunnels.
   server.on('connect', (req, socket: Duplex) => rejectUpgrade(socket, 405, 'Method Not Allowed', 'CONNECT is not supported by a reverse proxy', requestIdOf(req)))
   server.on('upgrade', (req, socket: Duplex, head: Buffer) => {

@@ -65,6 +65,13 @@ export function relayResponse (ctx: RequestContext, response: Dispatcher.Respons
   ctx.decision ??= 'forwarded'
   res.writeHead(response.statusCode, headers ?? clientResponseHeaders(response.headers, ctx.requestId))
   if (prefix !== undefined) for (const chunk of prefix) res.write(chunk)
+  // An origin that stalls or breaks mid-body (timeouts.originBodyMs): the status line is gone, so
+  // the client's response can only be cut. Recorded before the cut, so the log line names the cause.
+  response.body.once('error', (err: Error & { code?: string }) => {
+    if (err.code?.startsWith('UND_ERR') !== true) return
+    ctx.decision = 'error'
+    ctx.error = fromOriginError(err, 'forward')
+  })
   pipeline(response.body, res, (err) => {
     if (err !== undefined && err !== null && !res.destroyed) res.destroy()
   })

@@ -2,6 +2,7 @@ import { parseEntityTag } from '../http/entity-tag.ts'
 import { readConditionals } from '../http/conditionals.ts'
 import { evaluatePreconditions } from '../http/preconditions.ts'
 import { send304 } from '../edge/respond.ts'
+import { fromOriginError } from '../errors.ts'
 import { readBounded } from '../origin/body.ts'
 import { forwardToOrigin, relayResponse } from '../origin/forward.ts'
 import { clientResponseHeaders, firstValue, originRequestHeaders } from '../origin/headers.ts'
@@ -102,7 +103,8 @@ export async function handleSafe (gw: Gateway, ctx: RequestContext): Promise<voi
   const out = clientResponseHeaders(response.headers, ctx.requestId)
   if (policy.etags === 'synthesize') delete out.etag
   if (!isIdentity(response.headers)) return relayResponse(ctx, response, out)
-  const read = await readBounded(response.body, policy.maxHashBytes)
+  // Nothing was sent yet: an origin that stalls or breaks here gets the client a 504/502 problem.
+  const read = await readBounded(response.body, policy.maxHashBytes).catch((err: unknown) => { throw fromOriginError(err, 'forward') })
   if (read.truncated) {
     // SPEC §3: bodies above maxHashBytes are not hashed; the rest streams on.
     if (method === 'HEAD') response.body.destroy()
