@@ -25,6 +25,7 @@ Options:
   --admin-listen HOST:PORT   admin listener, default 127.0.0.1:9090  (env IFGATE_ADMIN_LISTEN)
   --require-precondition     sets defaults.requirePrecondition: writes without a precondition get 428
   --log-level LEVEL          fatal|error|warn|info|debug|trace|silent, default info (env LOG_LEVEL)
+  --log-pretty               human-readable log lines for a terminal (env LOG_PRETTY=1; needs pino-pretty)
   --format json|yaml         check-config output format, default json
   -h, --help                 print this help
   -v, --version              print the version
@@ -41,6 +42,7 @@ const OPTIONS = {
   'admin-listen': { type: 'string' },
   'require-precondition': { type: 'boolean' },
   'log-level': { type: 'string' },
+  'log-pretty': { type: 'boolean' },
   format: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' }
@@ -121,7 +123,8 @@ async function main (argv: readonly string[]): Promise<number | undefined> {
     listen: values.listen,
     adminListen: values['admin-listen'],
     requirePrecondition: values['require-precondition'],
-    logLevel: values['log-level']
+    logLevel: values['log-level'],
+    logPretty: values['log-pretty']
   }
   let config: Config
   try {

@@ -8,7 +8,7 @@ import type { Config } from './config/types.ts'
 import { IfgateError } from './errors.ts'
 import { createMemoryLock } from './lock/key-lock.ts'
 import { DiagnosesRing } from './observability/diagnoses.ts'
-import { createLogger } from './observability/logger.ts'
+import { createLogger, prettyDestination } from './observability/logger.ts'
 import { createMetrics } from './observability/metrics.ts'
 import { OriginPools } from './origin/pools.ts'
 import type { Gateway } from './pipeline/gateway.ts'
@@ -126,6 +126,6 @@ export async function runGateway (config: Config): Promise<void> {
   // close() is memoised, so a second signal does not cut the drain short.
   process.on('SIGTERM', () => stop('SIGTERM'))
   process.on('SIGINT', () => stop('SIGINT'))
-  state.running = await startGateway(config)
+  state.running = await startGateway(config, config.log.pretty ? { logDestination: await prettyDestination() } : {})
   if (state.stopRequested) stop('SIGTERM')
 }

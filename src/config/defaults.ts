@@ -21,7 +21,8 @@ export const DEFAULTS: Config = deepFreeze({
     diagnosesRingSize: 256
   },
   log: {
-    level: 'info'
+    level: 'info',
+    pretty: false
   },
   defaults: {
     mode: 'enforce',

@@ -46,6 +46,7 @@ export interface Overrides {
   adminListen?: string
   requirePrecondition?: boolean
   logLevel?: string
+  logPretty?: boolean
 }
 
 const listenRe = new RegExp(LISTEN_PATTERN)
@@ -213,6 +214,7 @@ export function loadConfig (flags: Overrides, env: Readonly<Record<string, strin
     [origin, (v) => ({ routes: [{ path: '/', host: null, origin: v }] })]
   ]
   let over: Json = flags.requirePrecondition === true ? { defaults: { requirePrecondition: true } } : {}
+  if (flags.logPretty === true || env.LOG_PRETTY === '1' || env.LOG_PRETTY === 'true') over = merge(over, { log: { pretty: true } }) as Json
   for (const [given, shape] of layers) {
     if (given === undefined) continue
     issues.push(...check(shape(given.value), null, given.label))

@@ -104,7 +104,8 @@ export const CONFIG_SCHEMA = {
       diagnosesRingSize: integer('Most recent edge 412s kept for GET /diagnoses (a ring: older ones are dropped).', 'entries', 1, 100_000, { value: D.admin.diagnosesRingSize })
     }),
     log: object('Logging (pino JSON lines on stdout).', {
-      level: oneOf('Least severe level written.', LOG_LEVELS, { value: D.log.level })
+      level: oneOf('Least severe level written.', LOG_LEVELS, { value: D.log.level }),
+      pretty: withDefault({ type: 'boolean', description: `true: human-readable lines for a terminal (needs the pino-pretty devDependency); false: one JSON object per line. Unit: boolean. ${defaultText({ value: D.log.pretty })}` }, { value: D.log.pretty })
     }),
     defaults: object('Policy for every route; each route may override any key (timeouts and lock merge key by key).', policyProperties(false)),
     cache: object('The validator store: an LRU bounded by entries and bytes.', {

@@ -89,7 +89,11 @@ export interface Config {
     readonly diagnosesRingSize: number
   }
   /** fatal | error | warn | info | debug | trace | silent */
-  readonly log: { readonly level: string }
+  readonly log: {
+    readonly level: string
+    /** Human-readable lines for a terminal (pino-pretty, a devDependency); JSON otherwise. */
+    readonly pretty: boolean
+  }
   readonly defaults: Policy
   readonly cache: { readonly maxEntries: number; readonly maxBytes: number; readonly historyDepth: number }
   readonly server: { readonly headersTimeoutMs: number; readonly requestTimeoutMs: number; readonly keepAliveTimeoutMs: number; readonly maxHeaderBytes: number }

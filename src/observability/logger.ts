@@ -1,5 +1,20 @@
 import pino, { type DestinationStream, type Logger } from 'pino'
+import { IfgateError } from '../errors.ts'
 import type { RequestContext } from '../pipeline/context.ts'
+
+/**
+ * Resolves to a pino-pretty destination on stdout, for `log.pretty`. pino-pretty is a
+ * devDependency, loaded only when asked for: a production install has none, and says so.
+ */
+export async function prettyDestination (): Promise<DestinationStream> {
+  let pretty: (options: Record<string, unknown>) => DestinationStream
+  try {
+    pretty = (await import('pino-pretty')).default as unknown as typeof pretty
+  } catch {
+    throw new IfgateError('IFG_ERR_CONFIG_INVALID', 'log.pretty (--log-pretty, LOG_PRETTY) needs the pino-pretty package, a devDependency that production installs leave out; log JSON there instead')
+  }
+  return pretty({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name' })
+}
 
 /** Returns the process logger: pino JSON, to stdout unless a destination is given. */
 export function createLogger (level: string, destination?: DestinationStream): Logger {
