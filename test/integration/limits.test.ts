@@ -67,6 +67,14 @@ const rows: Row[] = [
     want: { status: 408, code: 'IFG_ERR_REQUEST_TIMEOUT' }
   },
   {
+    name: 'server.requestTimeoutMs: a client whose body never completes → 408',
+    config: { server: { headersTimeoutMs: 200, requestTimeoutMs: 400 } },
+    handler: (req, res) => { req.resume(); req.on('end', () => json(res)) },
+    trip: async (gw) => rawStatus((await rawExchange(gw.url, async (s) => { s.write('PUT /trickle HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789') }, 3000)).text),
+    line: (l) => l.status === 408,
+    want: { status: 408, code: 'IFG_ERR_REQUEST_TIMEOUT' }
+  },
+  {
     name: 'server.maxHeaderBytes: oversized request headers → 431',
     config: { server: { maxHeaderBytes: 2048 } },
     handler: (_req, res) => json(res),
