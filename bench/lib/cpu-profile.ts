@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs'
+
+interface ProfileNode {
+  readonly id: number
+  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number }
+  readonly children?: readonly number[]
+}
+interface Profile {
+  readonly nodes: readonly ProfileNode[]
+  readonly samples: readonly number[]
+  readonly timeDeltas: readonly number[]
+}
+
+export interface Frame {
+  readonly name: string
+  /** Share of all samples spent in this frame itself, in percent. */
+  readonly selfPercent: number
+}
+
+/** Returns where a frame lives, shortened: `src/…`, a package name, or `node:…`. */
+function place (url: string): string {
+  if (url === '') return ''
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\/(.*)$/.exec(url)
+  if (pkg !== null) return `${pkg[1]}/${pkg[2]}`
+  const own = /\/((?:src|bench)\/.*)$/.exec(url)
+  if (own !== null) return own[1]
+  return url.replace(/^file:\/\//, '')
+}
+
+/** Returns the frames of a V8 .cpuprofile by self time, most first, and the same summed by place. */
+export function topFrames (file: string, count = 25): { frames: Frame[]; byPlace: Frame[] } {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+  const self = new Map<number, number>()
+  for (const id of profile.samples) self.set(id, (self.get(id) ?? 0) + 1)
+  const total = profile.samples.length
+  const frames = new Map<string, number>()
+  const places = new Map<string, number>()
+  for (const [id, n] of self) {
+    const f = byId.get(id)?.callFrame
+    if (f === undefined) continue
+    const where = place(f.url)
+    const name = `${f.functionName === '' ? '(anonymous)' : f.functionName}${where === '' ? '' : ` ${where}:${f.lineNumber + 1}`}`
+    frames.set(name, (frames.get(name) ?? 0) + n)
+    const group = where === '' ? f.functionName : where.replace(/:\d+$/, '')
+    places.set(group, (places.get(group) ?? 0) + n)
+  }
+  const sorted = (m: Map<string, number>): Frame[] => [...m].sort((a, b) => b[1] - a[1]).slice(0, count).map(([name, n]) => ({ name, selfPercent: (n * 100) / total }))
+  return { frames: sorted(frames), byPlace: sorted(places) }
+}

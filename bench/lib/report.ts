@@ -1,0 +1,107 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { WrkResult } from './wrk.ts'
+
+export interface Cell {
+  readonly round: number
+  readonly scenario: string
+  readonly target: string
+  readonly result: WrkResult
+  readonly command: string
+  /** CPU time of the target's process per request, in µs. */
+  readonly cpuUsPerRequest: number
+  /** Requests that reached the origin during the cell, where counted. */
+  readonly originRequests: number | undefined
+}
+
+export interface Run {
+  readonly machine: Record<string, unknown>
+  readonly versions: Record<string, string>
+  readonly seconds: number
+  readonly rounds: number
+  readonly wallSeconds: number
+  readonly cells: readonly Cell[]
+}
+
+interface Summary { median: number; min: number; max: number }
+
+function summary (values: number[]): Summary {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b)
+  if (sorted.length === 0) return { median: NaN, min: NaN, max: NaN }
+  const mid = Math.floor(sorted.length / 2)
+  const median = sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+  return { median, min: sorted[0], max: sorted[sorted.length - 1] }
+}
+
+const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a')
+
+/** Returns the per-scenario, per-target summaries of a run. */
+export function summarise (cells: readonly Cell[]): Map<string, Map<string, { rps: Summary; p50: Summary; p99: Summary; cpu: Summary; origin: Summary | undefined }>> {
+  const out = new Map<string, Map<string, { rps: Summary; p50: Summary; p99: Summary; cpu: Summary; origin: Summary | undefined }>>()
+  for (const c of cells) if (!out.has(c.scenario)) out.set(c.scenario, new Map())
+  for (const [scenario, targets] of out) {
+    const names = [...new Set(cells.filter((c) => c.scenario === scenario).map((c) => c.target))]
+    for (const name of names) {
+      const mine = cells.filter((c) => c.scenario === scenario && c.target === name)
+      targets.set(name, {
+        rps: summary(mine.map((c) => c.result.rps)),
+        p50: summary(mine.map((c) => c.result.p50)),
+        p99: summary(mine.map((c) => c.result.p99)),
+        cpu: summary(mine.map((c) => c.cpuUsPerRequest)),
+        origin: mine[0].originRequests === undefined ? undefined : summary(mine.map((c) => c.originRequests as number))
+      })
+    }
+  }
+  return out
+}
+
+interface Target { readonly what: string; readonly value: number; readonly goal: string; readonly met: boolean }
+
+/** Returns every target of the benchmark issue, computed from medians of the same run. */
+export function targets (s: ReturnType<typeof summarise>): Target[] {
+  const rps = (scenario: string, target: string): number => s.get(scenario)?.get(target)?.rps.median ?? NaN
+  const out: Target[] = []
+  const ratio = (what: string, a: number, b: number, min: number): void => { out.push({ what, value: a / b, goal: `≥ ${min}×`, met: a / b >= min }) }
+  ratio('GET c50: ifgate / bare undici proxy', rps('GET c50', 'ifgate'), rps('GET c50', 'bare-undici'), 0.95)
+  ratio('GET c50: ifgate / @fastify/http-proxy', rps('GET c50', 'ifgate'), rps('GET c50', 'fastify-http-proxy'), 1.5)
+  ratio('GET c50: ifgate / nginx (1 worker)', rps('GET c50', 'ifgate'), rps('GET c50', 'nginx'), 0.6)
+  const cpu = (t: string): number => s.get('GET c50')?.get(t)?.cpu.median ?? NaN
+  out.push({ what: 'GET c50: CPU per request, ifgate / nginx', value: cpu('ifgate') / cpu('nginx'), goal: '≤ 2.5×', met: cpu('ifgate') / cpu('nginx') <= 2.5 })
+  ratio('PUT current, exclusive / bare proxy plain PUT', rps('PUT current If-Match, exclusive (1,000 keys)', 'ifgate-exclusive'), rps('PUT plain (1,000 keys)', 'bare-undici'), 0.9)
+  ratio('PUT current, shared / bare proxy plain PUT', rps('PUT current If-Match, shared (1,000 keys)', 'ifgate'), rps('PUT plain (1,000 keys)', 'bare-undici'), 0.5)
+  ratio('PUT stale: ifgate 412 at the edge / nginx forwarding it', rps('PUT stale If-Match (1,000 keys)', 'ifgate'), rps('PUT stale If-Match (1,000 keys)', 'nginx'), 1.5)
+  const reached = s.get('PUT stale If-Match (1,000 keys)')?.get('ifgate')?.origin?.max ?? NaN
+  out.push({ what: 'PUT stale: requests that reached the origin through ifgate', value: reached, goal: '= 0', met: reached === 0 })
+  const c1 = (t: string): number => s.get('GET c1')?.get(t)?.p50.median ?? NaN
+  out.push({ what: 'GET c1: added p50 latency over direct (ms)', value: c1('ifgate') - c1('direct'), goal: '≤ 0.15 ms', met: c1('ifgate') - c1('direct') <= 0.15 })
+  ratio('PUT exclusive: 10,000 keys / 1,000 keys', rps('PUT current, exclusive, 10,000 keys', 'ifgate-exclusive'), rps('PUT current If-Match, exclusive (1,000 keys)', 'ifgate-exclusive'), 0.8)
+  ratio('GET 1 KB: synthesized ETags / origin ETags (hashing adds ≤ 10%)', rps('GET 1 KB', 'ifgate-synthesize'), rps('GET 1 KB', 'ifgate-origin-tags'), 0.9)
+  return out
+}
+
+/** Writes results/latest.json and results/latest.md. */
+export function report (dir: string, run: Run): void {
+  mkdirSync(dir, { recursive: true })
+  const s = summarise(run.cells)
+  const t = targets(s)
+  writeFileSync(join(dir, 'latest.json'), JSON.stringify({ ...run, summary: Object.fromEntries([...s].map(([k, v]) => [k, Object.fromEntries(v)])), targets: t }, null, 2) + '\n')
+  const lines = [
+    '# ifgate benchmark: latest run',
+    '',
+    `Machine: ${String(run.machine.cpu)}, ${String(run.machine.cores)} cores, ${(Number(run.machine.memoryBytes) / 2 ** 30).toFixed(0)} GiB; load average (1 min) ${JSON.stringify(run.machine.loadAverage1m)}.`,
+    `Versions: ${Object.entries(run.versions).map(([k, v]) => `${k} ${v}`).join('; ')}.`,
+    `Cells of ${run.seconds} s, ${run.rounds} round(s), interleaved; medians (min–max). Wall time ${fmt(run.wallSeconds)} s. Load: \`wrk -t1\`.`,
+    '',
+    '| scenario | target | req/s | p50 ms | p99 ms | CPU µs/req | origin requests |',
+    '|---|---|---|---|---|---|---|'
+  ]
+  for (const [scenario, targets] of s) {
+    for (const [name, m] of targets) {
+      lines.push(`| ${scenario} | ${name} | ${fmt(m.rps.median)} (${fmt(m.rps.min)}–${fmt(m.rps.max)}) | ${fmt(m.p50.median, 2)} | ${fmt(m.p99.median, 2)} | ${m.cpu.median === m.cpu.median ? fmt(m.cpu.median, 1) : 'n/a'} | ${m.origin === undefined ? '' : fmt(m.origin.median)} |`)
+    }
+  }
+  lines.push('', '## Targets', '', '| target | value | goal | met |', '|---|---|---|---|')
+  for (const x of t) lines.push(`| ${x.what} | ${fmt(x.value, 2)} | ${x.goal} | ${x.met ? 'yes' : '**no**'} |`)
+  lines.push('', '## Commands', '', ...[...new Set(run.cells.map((c) => `- \`${c.command}\``))])
+  writeFileSync(join(dir, 'latest.md'), lines.join('\n') + '\n')
+}

@@ -1,0 +1,144 @@
+// `npm run bench`: ifgate against the direct origin, nginx, the Node proxies and a bare undici
+// proxy, every scenario measured in the same run, interleaved round by round (A B C … A B C …).
+// `npm run bench -- --quick` runs 2-second cells and one round, for development.
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { cpuSeconds, freePort, startService, stopAll, type Service } from './lib/procs.ts'
+import { wrk } from './lib/wrk.ts'
+import { ETAG } from './origin.ts'
+import { report, type Cell } from './lib/report.ts'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const BENCH = join(ROOT, 'bench')
+const quick = process.argv.includes('--quick')
+const SECONDS = quick ? 2 : Number(process.env.BENCH_CELL_SECONDS ?? 10)
+const ROUNDS = quick ? 1 : Number(process.env.BENCH_ROUNDS ?? 3)
+const NODE = process.execPath
+const tmp = mkdtempSync(join(tmpdir(), 'ifgate-bench-'))
+
+interface Target { readonly name: string; readonly service: Service; readonly proxy: boolean }
+interface Scenario {
+  readonly name: string
+  readonly connections: number
+  readonly path: string
+  readonly script?: string
+  readonly env?: Record<string, string>
+  readonly targets: readonly string[]
+  /** Count the requests that reached the origin during each cell. */
+  readonly countOrigin?: boolean
+}
+
+async function ifgate (name: string, origin: string, config: Record<string, unknown>): Promise<Service> {
+  const port = await freePort()
+  const admin = await freePort()
+  const file = join(tmp, `${name}.json`)
+  writeFileSync(file, JSON.stringify({ listen: `127.0.0.1:${port}`, admin: { listen: `127.0.0.1:${admin}` }, routes: [{ path: '/', origin }], ...config }))
+  return startService(name, NODE, [join(ROOT, 'bin', 'ifgate.js'), '--config', file], port)
+}
+
+async function nginx (origin: string): Promise<Service> {
+  const port = await freePort()
+  const dir = mkdtempSync(join(tmp, 'nginx-'))
+  const conf = join(dir, 'nginx.conf')
+  // nginx's documented reverse-proxy setup with an upstream keep-alive pool, one worker.
+  writeFileSync(conf, `daemon off; master_process off; worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/error.log warn;
+events { worker_connections 1024; }
+http { access_log off; client_body_temp_path ${dir}/cb; proxy_temp_path ${dir}/p; fastcgi_temp_path ${dir}/f; uwsgi_temp_path ${dir}/u; scgi_temp_path ${dir}/s;
+  upstream origin { server ${new URL(origin).host}; keepalive 64; }
+  server { listen 127.0.0.1:${port}; location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; } } }`)
+  return startService('nginx', '/usr/sbin/nginx', ['-p', dir, '-e', join(dir, 'error.log'), '-c', conf], port)
+}
+
+async function peer (name: string, file: string, origin: string): Promise<Service> {
+  const port = await freePort()
+  return startService(name, NODE, [join(BENCH, 'peers', file)], port, { PORT: String(port), ORIGIN: origin })
+}
+
+function versions (): Record<string, string> {
+  const v = (cmd: string, args: string[]): string => {
+    try {
+      return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n')[0]
+    } catch (err) {
+      return String((err as { stderr?: string }).stderr ?? err).trim().split('\n')[0]
+    }
+  }
+  const pkg = (name: string): string => (JSON.parse(execFileSync(NODE, ['-p', `JSON.stringify(require('${name}/package.json'))`], { cwd: ROOT, encoding: 'utf8' })) as { version: string }).version
+  return { node: process.version, nginx: v('/usr/sbin/nginx', ['-v']), wrk: v('wrk', ['--version']), undici: pkg('undici'), fastify: pkg('fastify'), '@fastify/http-proxy': pkg('@fastify/http-proxy'), 'http-proxy-3': pkg('http-proxy-3'), ifgate: pkg('./') }
+}
+
+async function originCount (origin: string): Promise<number> {
+  const stats = await (await fetch(`${origin}/__stats`)).json() as Record<string, number>
+  return Object.values(stats).reduce((a, b) => a + b, 0)
+}
+
+async function main (): Promise<void> {
+  const originPort = await freePort()
+  const origin = await startService('origin', NODE, [join(BENCH, 'origin.ts')], originPort, { PORT: String(originPort) })
+  const o = origin.url
+  const long = { validatorTtlMs: 3_600_000 }
+  const services: Target[] = [
+    { name: 'direct', service: origin, proxy: false },
+    { name: 'ifgate', service: await ifgate('ifgate', o, { defaults: { ...long } }), proxy: true },
+    { name: 'ifgate-exclusive', service: await ifgate('ifgate-exclusive', o, { defaults: { ownership: 'exclusive', ...long } }), proxy: true },
+    { name: 'ifgate-synthesize', service: await ifgate('ifgate-synthesize', o, { defaults: { etags: 'synthesize', ...long } }), proxy: true },
+    { name: 'ifgate-origin-tags', service: await ifgate('ifgate-origin-tags', o, { defaults: { etags: 'origin', ...long } }), proxy: true },
+    { name: 'ifgate-miss', service: await ifgate('ifgate-miss', o, { cache: { maxEntries: 1000 } }), proxy: true },
+    { name: 'nginx', service: await nginx(o), proxy: true },
+    { name: 'bare-undici', service: await peer('bare-undici', 'bare-undici.ts', o), proxy: true },
+    { name: 'fastify-http-proxy', service: await peer('fastify-http-proxy', 'fastify-proxy.ts', o), proxy: true },
+    { name: 'http-proxy-3', service: await peer('http-proxy-3', 'http-proxy-3.ts', o), proxy: true }
+  ]
+  const byName = new Map(services.map((t) => [t.name, t]))
+  const put = join(BENCH, 'lua', 'put.lua')
+  const spread = join(BENCH, 'lua', 'get-spread.lua')
+  const scenarios: Scenario[] = [
+    { name: 'GET c50', connections: 50, path: '/items/1', targets: ['direct', 'ifgate', 'nginx', 'bare-undici', 'fastify-http-proxy', 'http-proxy-3'] },
+    { name: 'GET c1', connections: 1, path: '/items/1', targets: ['direct', 'ifgate', 'nginx', 'bare-undici'] },
+    { name: 'PUT current If-Match, exclusive (1,000 keys)', connections: 50, path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '1000' }, targets: ['ifgate-exclusive'] },
+    { name: 'PUT current If-Match, shared (1,000 keys)', connections: 50, path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '1000' }, targets: ['ifgate'] },
+    { name: 'PUT plain (1,000 keys)', connections: 50, path: '/', script: put, env: { KEYS: '1000' }, targets: ['bare-undici', 'nginx'] },
+    { name: 'PUT stale If-Match (1,000 keys)', connections: 50, path: '/', script: put, env: { IF_MATCH: '"stale"', KEYS: '1000' }, targets: ['ifgate', 'nginx'], countOrigin: true },
+    { name: 'PUT current, exclusive, one hot key', connections: 50, path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '1' }, targets: ['ifgate-exclusive'] },
+    { name: 'PUT current, exclusive, 10,000 keys', connections: 50, path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '10000' }, targets: ['ifgate-exclusive'] },
+    { name: 'PUT current, shared, cache misses (100,000 keys)', connections: 50, path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '100000' }, targets: ['ifgate-miss'], countOrigin: true },
+    { name: 'GET 1 KB', connections: 20, path: '/blob/1024', targets: ['ifgate-synthesize', 'ifgate-origin-tags'] },
+    { name: 'GET 100 KB', connections: 20, path: '/blob/102400', targets: ['ifgate-synthesize', 'ifgate-origin-tags'] },
+    { name: 'GET 1 MiB', connections: 10, path: '/blob/1048576', targets: ['ifgate-synthesize', 'ifgate-origin-tags'] },
+    { name: 'GET spread (10,000 keys, warms the caches)', connections: 50, path: '/', script: spread, env: { KEYS: '10000' }, targets: ['ifgate', 'ifgate-exclusive'] }
+  ]
+  const loadStart = loadavg()[0]
+  const started = Date.now()
+  // Warm every target (JIT, keep-alive pools, validator caches) before anything is measured.
+  for (const t of services) await wrk(`${t.service.url}/items/1`, 10, 1)
+  for (const key of ['ifgate', 'ifgate-exclusive']) await wrk(`${byName.get(key)?.service.url}/`, 50, 2, spread, { KEYS: '10000' })
+  const cells: Cell[] = []
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const s of scenarios) {
+      for (const name of s.targets) {
+        const t = byName.get(name) as Target
+        const before = s.countOrigin === true ? await originCount(o) : 0
+        const cpu0 = cpuSeconds(t.service.pid)
+        const { result, command } = await wrk(`${t.service.url}${s.path}`, s.connections, SECONDS, s.script, s.env)
+        const cpu = cpuSeconds(t.service.pid) - cpu0
+        const reached = s.countOrigin === true ? await originCount(o) - before : undefined
+        cells.push({ round, scenario: s.name, target: name, result, command, cpuUsPerRequest: result.requests > 0 ? (cpu * 1e6) / result.requests : NaN, originRequests: reached })
+        process.stdout.write(`round ${round} ${s.name} ${name}: ${result.rps.toFixed(0)} req/s p50 ${result.p50} ms p99 ${result.p99} ms${reached === undefined ? '' : ` origin requests ${reached}`}\n`)
+      }
+    }
+  }
+  const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryBytes: totalmem(), loadAverage1m: { start: loadStart, end: loadavg()[0] } }
+  report(join(BENCH, 'results'), { machine, versions: versions(), seconds: SECONDS, rounds: ROUNDS, wallSeconds: (Date.now() - started) / 1000, cells })
+  for (const t of services) await t.service.stop()
+}
+
+process.on('SIGINT', () => { stopAll(); process.exit(130) })
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${(err as Error).stack ?? String(err)}\n`)
+  stopAll()
+  process.exit(1)
+})
+
+
