@@ -27,18 +27,20 @@ function place (url: string): string {
   return url.replace(/^file:\/\//, '')
 }
 
-/** Returns the frames of a V8 .cpuprofile by self time, most first, and the same summed by place. */
+/** Returns the frames of a V8 .cpuprofile by self time (share of busy time), most first, and the same summed by place. */
 export function topFrames (file: string, count = 25): { frames: Frame[]; byPlace: Frame[] } {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile
   const byId = new Map(profile.nodes.map((n) => [n.id, n]))
   const self = new Map<number, number>()
   for (const id of profile.samples) self.set(id, (self.get(id) ?? 0) + 1)
-  const total = profile.samples.length
+  // Idle samples (the process waiting for I/O) are not work: shares are of the busy samples.
+  const idle = [...byId.values()].filter((n) => n.callFrame.functionName === '(idle)').reduce((sum, n) => sum + (self.get(n.id) ?? 0), 0)
+  const total = profile.samples.length - idle
   const frames = new Map<string, number>()
   const places = new Map<string, number>()
   for (const [id, n] of self) {
     const f = byId.get(id)?.callFrame
-    if (f === undefined) continue
+    if (f === undefined || f.functionName === '(idle)') continue
     const where = place(f.url)
     const name = `${f.functionName === '' ? '(anonymous)' : f.functionName}${where === '' ? '' : ` ${where}:${f.lineNumber + 1}`}`
     frames.set(name, (frames.get(name) ?? 0) + n)

@@ -16,9 +16,25 @@ export async function prettyDestination (): Promise<DestinationStream> {
   return pretty({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name' })
 }
 
+let isoMs = 0
+let isoField = ''
+
+/**
+ * Returns pino's `time` field as an ISO-8601 string, like pino.stdTimeFunctions.isoTime, but
+ * formatted once per millisecond: a busy proxy writes many lines within one.
+ */
+function isoTime (): string {
+  const now = Date.now()
+  if (now !== isoMs) {
+    isoMs = now
+    isoField = `,"time":"${new Date(now).toISOString()}"`
+  }
+  return isoField
+}
+
 /** Returns the process logger: pino JSON, to stdout unless a destination is given. */
 export function createLogger (level: string, destination?: DestinationStream): Logger {
-  const options = { level, base: { name: 'ifgate' }, timestamp: pino.stdTimeFunctions.isoTime }
+  const options = { level, base: { name: 'ifgate' }, timestamp: isoTime }
   return destination === undefined ? pino(options) : pino(options, destination)
 }
 

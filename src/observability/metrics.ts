@@ -1,7 +1,8 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
 import type { KeyLock } from '../lock/key-lock.ts'
 import type { RequestContext } from '../pipeline/context.ts'
 import type { ValidatorStore } from '../validators/store.ts'
+import { RouteHistogram } from './route-histogram.ts'
 
 /**
  * Every metric ifgate exports (SPEC §7), in its own registry. Label sets are fixed and bounded:
@@ -19,6 +20,8 @@ const METHODS = new Set(['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'POST', 'OPTIO
 /** Latency buckets in seconds, from a loopback origin (0.5 ms) to the default timeouts (30 s). */
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 const NO_ROUTE = 'none'
+/** Status class labels by the status code's first digit. */
+const STATUS_CLASSES: readonly string[] = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx']
 
 /** Returns a counter that mirrors a monotonic value read at scrape time. */
 function mirrored (registry: Registry, name: string, help: string, read: () => number): Counter {
@@ -35,27 +38,43 @@ function mirrored (registry: Registry, name: string, help: string, read: () => n
   })
 }
 
+/**
+ * Returns a counter whose per-request increments are plain additions to a Map, handed to
+ * prom-client at scrape time: prom-client hashes and validates the label set on every `inc`.
+ * `key` must identify the label values (callers join them with a separator no value contains).
+ */
+function tallied<L extends string> (registry: Registry, name: string, help: string, labelNames: readonly L[]): { inc (key: string, labels: () => Record<L, string>): void } {
+  const tally = new Map<string, { labels: Record<L, string>; n: number }>()
+  new Counter({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    collect () {
+      this.reset()
+      for (const { labels, n } of tally.values()) this.inc(labels, n)
+    }
+  })
+  return {
+    inc (key, labels) {
+      const cell = tally.get(key)
+      if (cell === undefined) tally.set(key, { labels: labels(), n: 1 })
+      else cell.n++
+    }
+  }
+}
+
 /** Returns the metrics of one gateway; `store` and `lock` are read at scrape time. */
 export function createMetrics (deps: { readonly store: ValidatorStore; readonly lock: KeyLock }): Metrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
-  const requests = new Counter({
-    name: 'ifgate_requests_total',
-    help: 'Requests by route, method, status class and decision (forwarded, edge-412, edge-304, edge-428, error).',
-    labelNames: ['route', 'method', 'status_class', 'decision'] as const,
-    registers: [registry]
-  })
-  const edge412 = new Counter({ name: 'ifgate_edge_412_total', help: 'Preconditions failed at the edge, by route and cause (SPEC §5).', labelNames: ['route', 'cause'] as const, registers: [registry] })
-  const repairs = new Counter({ name: 'ifgate_repairs_total', help: 'If-Match tags repaired before the comparison, by route and kind.', labelNames: ['route', 'kind'] as const, registers: [registry] })
-  const observed = new Counter({
-    name: 'ifgate_observed_total',
-    help: 'Observe mode: what enforce mode would have answered at the edge, by route, decision and cause (none for 304/428).',
-    labelNames: ['route', 'would_decide', 'cause'] as const,
-    registers: [registry]
-  })
-  const lookup = new Histogram({ name: 'ifgate_lookup_duration_seconds', help: 'Validator lookups at the origin (HEAD, GET), by route.', labelNames: ['route'] as const, buckets: BUCKETS, registers: [registry] })
-  const origin = new Histogram({ name: 'ifgate_origin_duration_seconds', help: 'Forwarded requests: time to the origin\'s response headers, by route.', labelNames: ['route'] as const, buckets: BUCKETS, registers: [registry] })
-  const lockWait = new Histogram({ name: 'ifgate_lock_wait_seconds', help: 'Time unsafe requests waited for their resource\'s write lock, by route.', labelNames: ['route'] as const, buckets: BUCKETS, registers: [registry] })
+  const requests = tallied(registry, 'ifgate_requests_total', 'Requests by route, method, status class and decision (forwarded, edge-412, edge-304, edge-428, error).', ['route', 'method', 'status_class', 'decision'])
+  const edge412 = tallied(registry, 'ifgate_edge_412_total', 'Preconditions failed at the edge, by route and cause (SPEC §5).', ['route', 'cause'])
+  const repairs = tallied(registry, 'ifgate_repairs_total', 'If-Match tags repaired before the comparison, by route and kind.', ['route', 'kind'])
+  const observed = tallied(registry, 'ifgate_observed_total', 'Observe mode: what enforce mode would have answered at the edge, by route, decision and cause (none for 304/428).', ['route', 'would_decide', 'cause'])
+  const lookup = new RouteHistogram({ name: 'ifgate_lookup_duration_seconds', help: 'Validator lookups at the origin (HEAD, GET), by route.', buckets: BUCKETS, registers: [registry] })
+  const origin = new RouteHistogram({ name: 'ifgate_origin_duration_seconds', help: 'Forwarded requests: time to the origin\'s response headers, by route.', buckets: BUCKETS, registers: [registry] })
+  const lockWait = new RouteHistogram({ name: 'ifgate_lock_wait_seconds', help: 'Time unsafe requests waited for their resource\'s write lock, by route.', buckets: BUCKETS, registers: [registry] })
   const store = deps.store
   mirrored(registry, 'ifgate_validator_cache_hits_total', 'Validator store reads that found an entry.', () => store.stats().hits)
   mirrored(registry, 'ifgate_validator_cache_misses_total', 'Validator store reads that found none.', () => store.stats().misses)
@@ -71,13 +90,21 @@ export function createMetrics (deps: { readonly store: ValidatorStore; readonly 
       const route = ctx.route?.id ?? NO_ROUTE
       const method = METHODS.has(ctx.req.method ?? '') ? ctx.req.method as string : 'OTHER'
       const decision = ctx.decision ?? (ctx.res.writableFinished ? 'forwarded' : 'error')
-      requests.inc({ route, method, status_class: `${Math.floor(ctx.res.statusCode / 100)}xx`, decision })
-      if (ctx.decision === 'edge-412' && ctx.cause !== undefined) edge412.inc({ route, cause: ctx.cause })
-      if (ctx.repaired !== undefined) repairs.inc({ route, kind: ctx.repaired })
-      if (ctx.wouldDecide !== undefined) observed.inc({ route, would_decide: ctx.wouldDecide, cause: ctx.wouldDecide === 'edge-412' ? ctx.cause ?? 'none' : 'none' })
-      if (ctx.lookupMs !== undefined) lookup.observe({ route }, ctx.lookupMs / 1000)
-      if (ctx.originMs !== undefined) origin.observe({ route }, ctx.originMs / 1000)
-      if (ctx.lockWaitMs !== undefined) lockWait.observe({ route }, ctx.lockWaitMs / 1000)
+      const digit = Math.floor(ctx.res.statusCode / 100)
+      const statusClass = STATUS_CLASSES[digit] ?? `${digit}xx`
+      requests.inc(`${route}\0${method}\0${statusClass}\0${decision}`, () => ({ route, method, status_class: statusClass, decision }))
+      const cause = ctx.cause
+      if (ctx.decision === 'edge-412' && cause !== undefined) edge412.inc(`${route}\0${cause}`, () => ({ route, cause }))
+      const kind = ctx.repaired
+      if (kind !== undefined) repairs.inc(`${route}\0${kind}`, () => ({ route, kind }))
+      const would = ctx.wouldDecide
+      if (would !== undefined) {
+        const why = would === 'edge-412' ? cause ?? 'none' : 'none'
+        observed.inc(`${route}\0${would}\0${why}`, () => ({ route, would_decide: would, cause: why }))
+      }
+      if (ctx.lookupMs !== undefined) lookup.observe(route, ctx.lookupMs / 1000)
+      if (ctx.originMs !== undefined) origin.observe(route, ctx.originMs / 1000)
+      if (ctx.lockWaitMs !== undefined) lockWait.observe(route, ctx.lockWaitMs / 1000)
     }
   }
 }

@@ -1,8 +1,9 @@
-import { pipeline } from 'node:stream'
 import type { Dispatcher } from 'undici'
+import { errors } from 'undici'
 import type { Timeouts } from '../config/types.ts'
 import { fromOriginError } from '../errors.ts'
 import type { RequestContext } from '../pipeline/context.ts'
+import { startExchange, type BodySink, type OriginResponse } from './exchange.ts'
 import { clientResponseHeaders } from './headers.ts'
 
 export interface ForwardOptions {
@@ -25,11 +26,8 @@ export function hasRequestBody (ctx: RequestContext): boolean {
  * backpressure. A client that goes away aborts the origin request (SPEC §2.6). Rejects with a
  * 502/504 IfgateError.
  */
-export async function forwardToOrigin (dispatcher: Dispatcher, ctx: RequestContext, options: ForwardOptions): Promise<Dispatcher.ResponseData> {
+export async function forwardToOrigin (dispatcher: Dispatcher, ctx: RequestContext, options: ForwardOptions): Promise<OriginResponse> {
   const { req, res } = ctx
-  const controller = new AbortController()
-  const onClose = (): void => { if (!res.writableFinished) controller.abort() }
-  res.once('close', onClose)
   const withBody = hasRequestBody(ctx)
   if (withBody && ctx.expectContinue) {
     // SPEC §6: the decision was taken before the body was asked for; now it is wanted.
@@ -37,42 +35,70 @@ export async function forwardToOrigin (dispatcher: Dispatcher, ctx: RequestConte
     ctx.expectContinue = false
   }
   const started = performance.now()
+  const exchange = startExchange(dispatcher, {
+    path: ctx.path,
+    method: (options.method ?? req.method ?? 'GET') as Dispatcher.HttpMethod,
+    headers: options.headers,
+    body: withBody ? req : undefined,
+    headersTimeout: options.timeouts.originHeadersMs,
+    bodyTimeout: options.timeouts.originBodyMs
+  })
+  res.once('close', () => { if (!res.writableFinished) exchange.abort(new errors.RequestAbortedError('the client closed the connection')) })
   try {
-    const response = await dispatcher.request({
-      path: ctx.path,
-      method: (options.method ?? req.method ?? 'GET') as Dispatcher.HttpMethod,
-      headers: options.headers,
-      body: withBody ? req : undefined,
-      signal: controller.signal,
-      headersTimeout: options.timeouts.originHeadersMs,
-      bodyTimeout: options.timeouts.originBodyMs
-    })
-    ctx.originMs = performance.now() - started
-    return response
+    return await exchange.response
   } catch (err) {
-    ctx.originMs = performance.now() - started
     throw fromOriginError(err, 'forward')
+  } finally {
+    ctx.originMs = performance.now() - started
   }
 }
 
+/** Sees every chunk of a relayed body, and its end (not called when the body fails). */
+export interface BodyTap {
+  data (chunk: Buffer): void
+  end (): void
+}
+
+export interface RelayOptions {
+  /** Replaces the origin's fields (already filtered). */
+  readonly headers?: Record<string, string | string[]>
+  /** Body already read from the origin, sent first. */
+  readonly prefix?: readonly Buffer[]
+  readonly tap?: BodyTap
+}
+
 /**
- * Streams an origin response to the client: hop-by-hop fields removed, `Via` added, body piped
- * with backpressure. `headers` replaces the origin's fields when given (already filtered). A
- * failure after the status line was sent can only cut the connection.
+ * Streams an origin response to the client: hop-by-hop fields removed, `Via` added, body relayed
+ * with backpressure. A failure after the status line was sent can only cut the connection.
  */
-export function relayResponse (ctx: RequestContext, response: Dispatcher.ResponseData, headers?: Record<string, string | string[]>, prefix?: readonly Buffer[]): void {
+export function relayResponse (ctx: RequestContext, response: OriginResponse, options: RelayOptions = {}): void {
   const { res } = ctx
+  const { body } = response
+  const { prefix, tap } = options
   ctx.decision ??= 'forwarded'
-  res.writeHead(response.statusCode, headers ?? clientResponseHeaders(response.headers, ctx.requestId))
+  res.writeHead(response.statusCode, options.headers ?? clientResponseHeaders(response.headers, ctx.requestId))
   if (prefix !== undefined) for (const chunk of prefix) res.write(chunk)
-  // An origin that stalls or breaks mid-body (timeouts.originBodyMs): the status line is gone, so
-  // the client's response can only be cut. Recorded before the cut, so the log line names the cause.
-  response.body.once('error', (err: Error & { code?: string }) => {
-    if (err.code?.startsWith('UND_ERR') !== true) return
-    ctx.decision = 'error'
-    ctx.error = fromOriginError(err, 'forward')
-  })
-  pipeline(response.body, res, (err) => {
-    if (err !== undefined && err !== null && !res.destroyed) res.destroy()
-  })
+  const resume = (): void => body.resume()
+  const sink: BodySink = {
+    data (chunk) {
+      tap?.data(chunk)
+      if (res.destroyed || res.write(chunk)) return true
+      res.once('drain', resume)
+      return false
+    },
+    end () {
+      tap?.end()
+      res.end()
+    },
+    error (err: Error & { code?: string }) {
+      // An origin that stalls or breaks mid-body (timeouts.originBodyMs): the status line is gone,
+      // so the client's response can only be cut. Recorded first, so the log line names the cause.
+      if (err.code?.startsWith('UND_ERR') === true) {
+        ctx.decision = 'error'
+        ctx.error = fromOriginError(err, 'forward')
+      }
+      res.destroy()
+    }
+  }
+  body.pipeTo(sink)
 }

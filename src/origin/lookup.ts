@@ -5,7 +5,7 @@ import { parseEntityTag } from '../http/entity-tag.ts'
 import type { Validators } from '../validators/entry.ts'
 import { parseVary } from '../validators/entry.ts'
 import { digestBody, synthesizedEtag } from '../validators/synthesize.ts'
-import { readBounded } from './body.ts'
+import { startExchange, type OriginResponse } from './exchange.ts'
 import { firstValue } from './headers.ts'
 
 export type LookupResult =
@@ -62,13 +62,21 @@ export interface LookupOptions {
 export async function lookupValidators (dispatcher: Dispatcher, options: LookupOptions): Promise<LookupResult> {
   const { policy } = options
   const timeoutMs = policy.timeouts.lookupMs
-  const controller = new AbortController()
-  const timer = setTimeout(() => controller.abort(new IfgateError('IFG_ERR_LOOKUP_TIMEOUT', `the origin did not answer the validator lookup within ${timeoutMs} ms (timeouts.lookupMs)`)), timeoutMs)
+  const headers = { ...options.headers, 'accept-encoding': 'identity' }
+  let timedOut: IfgateError | undefined
+  let abort: ((reason: Error) => void) | undefined
+  const timer = setTimeout(() => {
+    timedOut = new IfgateError('IFG_ERR_LOOKUP_TIMEOUT', `the origin did not answer the validator lookup within ${timeoutMs} ms (timeouts.lookupMs)`)
+    abort?.(timedOut)
+  }, timeoutMs)
+  const ask = (method: 'HEAD' | 'GET'): Promise<OriginResponse> => {
+    const exchange = startExchange(dispatcher, { path: options.path, method, headers, headersTimeout: timeoutMs, bodyTimeout: timeoutMs })
+    abort = exchange.abort
+    return exchange.response
+  }
   try {
-    const headers = { ...options.headers, 'accept-encoding': 'identity' }
-    const common = { path: options.path, headers, signal: controller.signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }
     if (policy.etags !== 'synthesize' && !options.wantBody) {
-      const head = await dispatcher.request({ ...common, method: 'HEAD' })
+      const head = await ask('HEAD')
       await head.body.dump()
       if (head.statusCode === 404 || head.statusCode === 410) return { kind: 'absent', status: head.statusCode }
       if (head.statusCode >= 200 && head.statusCode < 300) {
@@ -80,7 +88,7 @@ export async function lookupValidators (dispatcher: Dispatcher, options: LookupO
         throw new IfgateError('IFG_ERR_LOOKUP_FAILED', `the origin answered ${head.statusCode} to the validator lookup (HEAD ${options.path})`)
       }
     }
-    const get = await dispatcher.request({ ...common, method: 'GET' })
+    const get = await ask('GET')
     if (get.statusCode === 404 || get.statusCode === 410) {
       await get.body.dump()
       return { kind: 'absent', status: get.statusCode }
@@ -89,8 +97,8 @@ export async function lookupValidators (dispatcher: Dispatcher, options: LookupO
       await get.body.dump()
       throw new IfgateError('IFG_ERR_LOOKUP_FAILED', `the origin answered ${get.statusCode} to the validator lookup (GET ${options.path})`)
     }
-    const read = await readBounded(get.body, policy.maxHashBytes)
-    if (read.truncated) get.body.destroy()
+    const read = await get.body.read(policy.maxHashBytes)
+    if (read.truncated) get.body.abort(new Error('the representation is larger than maxHashBytes'))
     const hashable = !read.truncated && isIdentity(get.headers)
     const body = hashable ? Buffer.concat(read.chunks, read.length) : undefined
     const digest = body === undefined ? undefined : digestBody([body])
@@ -99,7 +107,7 @@ export async function lookupValidators (dispatcher: Dispatcher, options: LookupO
       { etag: undefined, lastModified: firstValue(get.headers['last-modified']), source: 'origin', digest, encoding: firstValue(get.headers['content-encoding']) }
     return { kind: 'present', validators, vary: parseVary(get.headers.vary), body, contentType: firstValue(get.headers['content-type']) }
   } catch (err) {
-    if (controller.signal.aborted && controller.signal.reason instanceof IfgateError) throw controller.signal.reason
+    if (timedOut !== undefined) throw timedOut
     throw fromOriginError(err, 'lookup')
   } finally {
     clearTimeout(timer)

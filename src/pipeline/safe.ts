@@ -3,11 +3,10 @@ import { readConditionals } from '../http/conditionals.ts'
 import { evaluatePreconditions } from '../http/preconditions.ts'
 import { send304 } from '../edge/respond.ts'
 import { fromOriginError } from '../errors.ts'
-import { readBounded } from '../origin/body.ts'
 import { forwardToOrigin, relayResponse } from '../origin/forward.ts'
 import { clientResponseHeaders, firstValue, originRequestHeaders } from '../origin/headers.ts'
-import { parseVary, type Validators } from '../validators/entry.ts'
-import { digestBody, synthesizedEtag, tapDigest } from '../validators/synthesize.ts'
+import { digestKnown, parseVary, variantKeyOf, type Validators } from '../validators/entry.ts'
+import { digestBody, synthesizedEtag, digestTap } from '../validators/synthesize.ts'
 import type { RequestContext } from './context.ts'
 import type { Gateway } from './gateway.ts'
 import { currentOf, learn } from './validators.ts'
@@ -87,28 +86,36 @@ export async function handleSafe (gw: Gateway, ctx: RequestContext): Promise<voi
       await response.body.dump()
       return
     }
-    if (method === 'GET' && isIdentity(response.headers)) {
+    if (method === 'GET' && isIdentity(response.headers) && (validators.etag === undefined || !digestKnown(entry, variantKeyOf(vary, ctx.req.headers), validators.etag))) {
       // The body's digest lets diagnosis tell an origin that re-tags unchanged bytes (SPEC §5
       // unstable-origin-etag) from a real change; it is learned with the tag once the body ends.
-      tapDigest(response.body, policy.maxHashBytes, (digest) => {
+      // A tag whose digest is known already is not hashed again.
+      const tap = digestTap(policy.maxHashBytes, (digest) => {
         learn(gw, ctx, { ...validators, digest }, vary, writesSeen).catch((err: unknown) => gw.logger.warn({ requestId: ctx.requestId, err }, 'validators not recorded'))
       })
-    } else {
-      await learn(gw, ctx, validators, vary, writesSeen)
+      return relayResponse(ctx, response, { tap })
     }
+    await learn(gw, ctx, validators, vary, writesSeen)
     return relayResponse(ctx, response)
   }
 
   // etags: synthesize, or auto with a weak or missing origin ETag.
   const out = clientResponseHeaders(response.headers, ctx.requestId)
   if (policy.etags === 'synthesize') delete out.etag
-  if (!isIdentity(response.headers)) return relayResponse(ctx, response, out)
+  if (!isIdentity(response.headers)) return relayResponse(ctx, response, { headers: out })
   // Nothing was sent yet: an origin that stalls or breaks here gets the client a 504/502 problem.
-  const read = await readBounded(response.body, policy.maxHashBytes).catch((err: unknown) => { throw fromOriginError(err, 'forward') })
+  const read = await response.body.read(policy.maxHashBytes).catch((err: unknown) => { throw fromOriginError(err, 'forward') })
   if (read.truncated) {
     // SPEC §3: bodies above maxHashBytes are not hashed; the rest streams on.
-    if (method === 'HEAD') response.body.destroy()
-    return relayResponse(ctx, response, out, read.chunks)
+    if (method === 'HEAD') {
+      // The HEAD was asked of the origin as a GET: the client gets the head only.
+      response.body.abort(new Error('HEAD answered from the head of a GET'))
+      ctx.decision = 'forwarded'
+      ctx.res.writeHead(200, out)
+      ctx.res.end()
+      return
+    }
+    return relayResponse(ctx, response, { headers: out, prefix: read.chunks })
   }
   const digest = digestBody(read.chunks)
   const validators: Validators = { etag: synthesizedEtag(digest), lastModified, source: 'synthesized', digest, encoding }

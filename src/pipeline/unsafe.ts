@@ -1,4 +1,3 @@
-import type { Dispatcher } from 'undici'
 import { readConditionals, type Conditionals } from '../http/conditionals.ts'
 import { preconditionRequired } from '../edge/problem.ts'
 import { send428 } from '../edge/respond.ts'
@@ -24,7 +23,7 @@ async function forwardWrite (gw: Gateway, ctx: RequestContext, stripConditionals
   // A repaired If-Match goes to the origin as the current ETag it named (its own spelling).
   const extra = ifMatch === undefined || stripConditionals ? undefined : { 'if-match': ifMatch }
   const headers = originRequestHeaders(ctx.req, { requestId: ctx.requestId, stripConditionals, extra })
-  const response: Dispatcher.ResponseData = await forwardToOrigin(gw.pools.for(route), ctx, { headers, timeouts: route.policy.timeouts })
+  const response = await forwardToOrigin(gw.pools.for(route), ctx, { headers, timeouts: route.policy.timeouts })
   if (response.statusCode >= 200 && response.statusCode < 300) {
     const validators = route.policy.etags === 'synthesize' ? undefined : usableValidators(response.headers, route.policy, undefined)
     const written = validators?.source === 'origin' && validators.etag !== undefined

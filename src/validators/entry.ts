@@ -1,4 +1,4 @@
-import { compareVariant, etagOfPacked, learnedAtOfPacked, packHistory, packList, packVariant, relearned, unpackHistory, unpackList, unpackVariant, variantKeyOfPacked } from './packed.ts'
+import { compareVariant, etagOfPacked, hasDigestFor, learnedAtOfPacked, packHistory, packList, packVariant, relearned, unpackHistory, unpackList, unpackVariant, variantKeyOfPacked } from './packed.ts'
 
 /**
  * What ifgate knows about one resource: the current validators of each variant it has seen since
@@ -137,6 +137,18 @@ export function afterWrite (entry: ValidatorEntry | undefined, now: number, hist
   const history = pushHistory(entry?.history ?? '', earlier, historyDepth)
   const current = written === undefined ? undefined : packVariant(written.variantKey, written.validators, now, now)
   return { current, vary: entry?.vary ?? NO_VARY, history, writes: (entry?.writes ?? 0) + 1 }
+}
+
+/**
+ * Returns true when the entry already holds the body digest of this ETag for this variant: the
+ * body need not be hashed again to tell an unchanged representation from a re-tagged one (SPEC §5).
+ */
+export function digestKnown (entry: ValidatorEntry | undefined, variantKey: string, etag: string): boolean {
+  if (entry?.current === undefined) return false
+  for (const packed of unpackList(entry.current)) {
+    if (variantKeyOfPacked(packed) === variantKey) return hasDigestFor(packed, etag)
+  }
+  return false
 }
 
 /** Returns the fresh current variants of an entry, or undefined when none is younger than `ttlMs`. */

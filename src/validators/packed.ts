@@ -112,6 +112,16 @@ export function variantKeyOfPacked (packed: string): string {
   return packed.slice(0, packed.indexOf(SEP))
 }
 
+/** Returns true when a packed variant has this ETag and a stored body digest, read in place. */
+export function hasDigestFor (packed: string, etag: string): boolean {
+  // Fields: variant key, ETag, Last-Modified, source, digest, …
+  const start = packed.indexOf(SEP) + 1
+  if (!packed.startsWith(etag, start) || packed.charCodeAt(start + etag.length) !== 0x1f) return false
+  const source = packed.indexOf(SEP, start + etag.length + 1) + 1
+  const digest = packed.indexOf(SEP, source) + 1
+  return digest > 0 && digest < packed.length && packed.charCodeAt(digest) !== 0x1f
+}
+
 /** Returns the last-learned time of a packed variant without unpacking the rest. */
 export function learnedAtOfPacked (packed: string): number {
   return untime(packed.slice(packed.lastIndexOf(SEP) + 1))

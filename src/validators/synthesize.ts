@@ -1,5 +1,4 @@
 import { createHash, hash } from 'node:crypto'
-import type { Readable } from 'node:stream'
 
 /** Returns the base64url SHA-256 digest of a body given as chunks (256 bits, SPEC §3 asks ≥ 128). */
 export function digestBody (chunks: readonly Buffer[]): string {
@@ -16,40 +15,40 @@ export function synthesizedEtag (digest: string): string {
 }
 
 /**
- * Hashes a body while it streams elsewhere, without buffering it or changing its flow, and calls
+ * Returns a tap that hashes a body while it streams elsewhere, without buffering it, and calls
  * `done` with the digest when it ends, or with undefined once it passes `limit` bytes. A body that
  * errors or is cut off never calls `done`: its validators describe nothing that was delivered.
  */
-export function tapDigest (body: Readable, limit: number, done: (digest: string | undefined) => void): void {
+export function digestTap (limit: number, done: (digest: string | undefined) => void): { data (chunk: Buffer): void; end (): void } {
   let first: Buffer | undefined
   let h: ReturnType<typeof createHash> | undefined
   let length = 0
-  const stop = (): void => {
-    body.off('data', onData)
-    body.off('end', onEnd)
-  }
-  const onData = (chunk: Buffer): void => {
-    length += chunk.length
-    if (length > limit) {
-      stop()
-      done(undefined)
-      return
+  let over = false
+  return {
+    data (chunk) {
+      if (over) return
+      length += chunk.length
+      if (length > limit) {
+        over = true
+        first = undefined
+        h = undefined
+        done(undefined)
+        return
+      }
+      if (h === undefined && first === undefined) {
+        first = chunk
+        return
+      }
+      if (h === undefined) {
+        h = createHash('sha256')
+        h.update(first as Buffer)
+        first = undefined
+      }
+      h.update(chunk)
+    },
+    end () {
+      if (over) return
+      done(h === undefined ? digestBody(first === undefined ? [] : [first]) : h.digest('base64url'))
     }
-    if (h === undefined && first === undefined) {
-      first = chunk
-      return
-    }
-    if (h === undefined) {
-      h = createHash('sha256')
-      h.update(first as Buffer)
-      first = undefined
-    }
-    h.update(chunk)
   }
-  const onEnd = (): void => {
-    stop()
-    done(h === undefined ? digestBody(first === undefined ? [] : [first]) : h.digest('base64url'))
-  }
-  body.on('data', onData)
-  body.once('end', onEnd)
 }

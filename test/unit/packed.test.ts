@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { formatHttpDate } from '../../src/http/http-date.ts'
-import { packDate, packHistory, packVariant, unpackDate, unpackHistory, unpackVariant, type PackableValidators } from '../../src/validators/packed.ts'
+import { hasDigestFor, packDate, packHistory, packVariant, unpackDate, unpackHistory, unpackVariant, type PackableValidators } from '../../src/validators/packed.ts'
 import { digestBody, synthesizedEtag } from '../../src/validators/synthesize.ts'
 
 const dateCases: { name: string; input: string | undefined; want: string }[] = [
@@ -60,3 +60,27 @@ test('a synthesized ETag stores its digest once (the tag is the digest)', () => 
   assert.equal(packed.split(body).length - 1, 1)
   assert.equal(unpackVariant(packed).validators.digest, body)
 })
+
+test('hasDigestFor reads in place what unpackVariant says: this ETag, with a stored digest', () => {
+  const origin = validators.filter((v) => v.source === 'origin')
+  fc.assert(fc.property(fc.oneof(fc.constant(''), variantKey), origin, fc.constantFrom('"v1"', 'W/"x"', '"a,b"', '""', '"v"'), time, (key, v, etag, t) => {
+    const packed = packVariant(key, v, t, t)
+    const unpacked = unpackVariant(packed).validators
+    assert.equal(hasDigestFor(packed, etag), unpacked.etag === etag && unpacked.digest !== undefined)
+    if (v.etag !== undefined) assert.equal(hasDigestFor(packed, v.etag), v.digest !== undefined)
+  }), { numRuns: 1000 })
+})
+
+const digestCases = [
+  { name: 'same tag, digest stored', etag: '"v1"', digest: 'D', ask: '"v1"', want: true },
+  { name: 'same tag, no digest (learned from a HEAD)', etag: '"v1"', digest: undefined, ask: '"v1"', want: false },
+  { name: 'another tag', etag: '"v1"', digest: 'D', ask: '"v2"', want: false },
+  { name: 'a prefix of the tag is not the tag', etag: '"v10"', digest: 'D', ask: '"v1', want: false },
+  { name: 'the weak form is another tag', etag: '"v1"', digest: 'D', ask: 'W/"v1"', want: false }
+]
+for (const c of digestCases) {
+  test(`hasDigestFor: ${c.name}`, () => {
+    const packed = packVariant('', { etag: c.etag, lastModified: 'Sun, 06 Nov 1994 08:49:37 GMT', source: 'origin', digest: c.digest, encoding: undefined }, 1, 2)
+    assert.equal(hasDigestFor(packed, c.ask), c.want)
+  })
+}
