@@ -1,7 +1,9 @@
 // `npm run bench`: ifgate against the direct origin, nginx, the Node proxies and a bare undici
 // proxy, every scenario measured in the same run, interleaved round by round (A B C … A B C …).
-// `npm run bench -- --quick` runs 2-second cells and one round, for development.
-import { execFileSync } from 'node:child_process'
+// Then the memory (bench/memory.ts) and micro-benchmarks (bench/micro.ts), each in its own process.
+// `npm run bench -- --quick` runs 2-second cells and one round, for development; `--no-memory` and
+// `--no-micro` leave those out.
+import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
@@ -58,20 +60,36 @@ async function peer (name: string, file: string, origin: string): Promise<Servic
 }
 
 function versions (): Record<string, string> {
+  // nginx -v prints to stderr; wrk --version prints to stdout and exits 1.
   const v = (cmd: string, args: string[]): string => {
-    try {
-      return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n')[0]
-    } catch (err) {
-      return String((err as { stderr?: string }).stderr ?? err).trim().split('\n')[0]
-    }
+    const r = spawnSync(cmd, args, { encoding: 'utf8' })
+    return `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n')[0]
   }
   const pkg = (name: string): string => (JSON.parse(execFileSync(NODE, ['-p', `JSON.stringify(require('${name}/package.json'))`], { cwd: ROOT, encoding: 'utf8' })) as { version: string }).version
   return { node: process.version, nginx: v('/usr/sbin/nginx', ['-v']), wrk: v('wrk', ['--version']), undici: pkg('undici'), fastify: pkg('fastify'), '@fastify/http-proxy': pkg('@fastify/http-proxy'), 'http-proxy-3': pkg('http-proxy-3'), ifgate: pkg('./') }
 }
 
-async function originCount (origin: string): Promise<number> {
+/** Resolves to the requests the origin received so far: writes (PUT) and lookups (HEAD, GET). */
+async function originCount (origin: string): Promise<{ writes: number; reads: number }> {
   const stats = await (await fetch(`${origin}/__stats`)).json() as Record<string, number>
-  return Object.values(stats).reduce((a, b) => a + b, 0)
+  return { writes: stats.PUT ?? 0, reads: (stats.HEAD ?? 0) + (stats.GET ?? 0) }
+}
+
+/** Reads /items/1 … /items/`keys` through a target, 32 at a time, so its validator cache holds every key. */
+async function warmKeys (url: string, keys: number): Promise<void> {
+  let next = 1
+  const worker = async (): Promise<void> => {
+    while (next <= keys) {
+      const res = await fetch(`${url}/items/${next++}`)
+      await res.arrayBuffer()
+    }
+  }
+  await Promise.all(Array.from({ length: 32 }, worker))
+}
+
+/** Runs another benchmark script of this folder to its end (memory, micro). */
+function runScript (args: readonly string[]): void {
+  execFileSync(NODE, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], timeout: 300_000 })
 }
 
 async function main (): Promise<void> {
@@ -96,46 +114,53 @@ async function main (): Promise<void> {
   const spread = join(BENCH, 'lua', 'get-spread.lua')
   const scenarios: Scenario[] = [
     { name: 'GET c50', connections: 50, path: '/items/1', targets: ['direct', 'ifgate', 'nginx', 'bare-undici', 'fastify-http-proxy', 'http-proxy-3'] },
-    { name: 'GET c1', connections: 1, path: '/items/1', targets: ['direct', 'ifgate', 'nginx', 'bare-undici'] },
+    { name: 'GET c1', connections: 1, path: '/items/1', targets: ['direct', 'ifgate', 'bare-undici'] },
     { name: 'PUT current If-Match, exclusive (1,000 keys)', connections: 50, path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '1000' }, targets: ['ifgate-exclusive'] },
     { name: 'PUT current If-Match, shared (1,000 keys)', connections: 50, path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '1000' }, targets: ['ifgate'] },
-    { name: 'PUT plain (1,000 keys)', connections: 50, path: '/', script: put, env: { KEYS: '1000' }, targets: ['bare-undici', 'nginx'] },
+    { name: 'PUT plain (1,000 keys)', connections: 50, path: '/', script: put, env: { KEYS: '1000' }, targets: ['bare-undici'] },
     { name: 'PUT stale If-Match (1,000 keys)', connections: 50, path: '/', script: put, env: { IF_MATCH: '"stale"', KEYS: '1000' }, targets: ['ifgate', 'nginx'], countOrigin: true },
     { name: 'PUT current, exclusive, one hot key', connections: 50, path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '1' }, targets: ['ifgate-exclusive'] },
     { name: 'PUT current, exclusive, 10,000 keys', connections: 50, path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '10000' }, targets: ['ifgate-exclusive'] },
     { name: 'PUT current, shared, cache misses (100,000 keys)', connections: 50, path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '100000' }, targets: ['ifgate-miss'], countOrigin: true },
     { name: 'GET 1 KB', connections: 20, path: '/blob/1024', targets: ['ifgate-synthesize', 'ifgate-origin-tags'] },
     { name: 'GET 100 KB', connections: 20, path: '/blob/102400', targets: ['ifgate-synthesize', 'ifgate-origin-tags'] },
-    { name: 'GET 1 MiB', connections: 10, path: '/blob/1048576', targets: ['ifgate-synthesize', 'ifgate-origin-tags'] },
-    { name: 'GET spread (10,000 keys, warms the caches)', connections: 50, path: '/', script: spread, env: { KEYS: '10000' }, targets: ['ifgate', 'ifgate-exclusive'] }
+    { name: 'GET 1 MiB', connections: 10, path: '/blob/1048576', targets: ['ifgate-synthesize', 'ifgate-origin-tags'] }
   ]
   const loadStart = loadavg()[0]
   const started = Date.now()
   // Warm every target (JIT, keep-alive pools, validator caches) before anything is measured.
   for (const t of services) await wrk(`${t.service.url}/items/1`, 10, 1)
-  for (const key of ['ifgate', 'ifgate-exclusive']) await wrk(`${byName.get(key)?.service.url}/`, 50, 2, spread, { KEYS: '10000' })
+  // Every key the write scenarios use is cached first, so only the miss scenario looks anything up.
+  for (const key of ['ifgate', 'ifgate-exclusive']) await warmKeys(byName.get(key)?.service.url as string, 10_000)
+  for (const key of ['ifgate', 'ifgate-exclusive']) await wrk(`${byName.get(key)?.service.url}/`, 50, 1, spread, { KEYS: '10000' })
   const cells: Cell[] = []
   for (let round = 1; round <= ROUNDS; round++) {
     for (const s of scenarios) {
       for (const name of s.targets) {
         const t = byName.get(name) as Target
-        const before = s.countOrigin === true ? await originCount(o) : 0
+        const before = s.countOrigin === true ? await originCount(o) : undefined
         const cpu0 = cpuSeconds(t.service.pid)
         const { result, command } = await wrk(`${t.service.url}${s.path}`, s.connections, SECONDS, s.script, s.env)
         const cpu = cpuSeconds(t.service.pid) - cpu0
-        const reached = s.countOrigin === true ? await originCount(o) - before : undefined
-        cells.push({ round, scenario: s.name, target: name, result, command, cpuUsPerRequest: result.requests > 0 ? (cpu * 1e6) / result.requests : NaN, originRequests: reached })
-        process.stdout.write(`round ${round} ${s.name} ${name}: ${result.rps.toFixed(0)} req/s p50 ${result.p50} ms p99 ${result.p99} ms${reached === undefined ? '' : ` origin requests ${reached}`}\n`)
+        const after = before === undefined ? undefined : await originCount(o)
+        const reached = before === undefined || after === undefined ? undefined : { writes: after.writes - before.writes, reads: after.reads - before.reads }
+        cells.push({ round, scenario: s.name, target: name, result, command, cpuUsPerRequest: result.requests > 0 ? (cpu * 1e6) / result.requests : NaN, originWrites: reached?.writes, originReads: reached?.reads })
+        process.stdout.write(`round ${round} ${s.name} ${name}: ${result.rps.toFixed(0)} req/s p50 ${result.p50} ms p99 ${result.p99} ms${reached === undefined ? '' : ` origin writes ${reached.writes} lookups ${reached.reads}`}\n`)
       }
     }
   }
   const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryBytes: totalmem(), loadAverage1m: { start: loadStart, end: loadavg()[0] } }
-  report(join(BENCH, 'results'), { machine, versions: versions(), seconds: SECONDS, rounds: ROUNDS, wallSeconds: (Date.now() - started) / 1000, cells })
   for (const t of services) await t.service.stop()
+  const loadSeconds = (Date.now() - started) / 1000
+  // Memory and the pure hot path, each in processes of their own once the load is over.
+  if (!process.argv.includes('--no-memory')) runScript(['--expose-gc', join(BENCH, 'memory.ts')])
+  if (!process.argv.includes('--no-micro')) runScript([join(BENCH, 'micro.ts')])
+  report(join(BENCH, 'results'), { machine, versions: versions(), seconds: SECONDS, rounds: ROUNDS, wallSeconds: (Date.now() - started) / 1000, loadSeconds, cells })
 }
 
 process.on('SIGINT', () => { stopAll(); process.exit(130) })
-main().catch((err: unknown) => {
+// The load generator's keep-alive sockets may outlive the servers for a while: exit once done.
+main().then(() => process.exit(0), (err: unknown) => {
   process.stderr.write(`bench: ${(err as Error).stack ?? String(err)}\n`)
   stopAll()
   process.exit(1)

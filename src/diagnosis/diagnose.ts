@@ -1,6 +1,7 @@
 import type { Conditionals } from '../http/conditionals.ts'
 import type { CurrentValidators, Decision, PreconditionHeader } from '../http/preconditions.ts'
 import type { HistoryItem } from '../validators/entry.ts'
+import { sameDigest } from '../validators/packed.ts'
 import type { Cause } from './causes.ts'
 import { classifyList, type KnownEtags, type TokenClass } from './classify.ts'
 import type { IntermediaryEvidence } from './intermediaries.ts'
@@ -63,7 +64,7 @@ function unstable (facts: ResourceFacts, label: TokenClass): boolean {
   const earlier = earlierItem(facts, label.etag)
   if (earlier === undefined || earlier.writeSince || earlier.item.digest === undefined) return false
   const { digest, encoding } = earlier.item
-  return facts.current.some((v) => v.digest === digest && (v.encoding ?? '') === (encoding ?? ''))
+  return facts.current.some((v) => v.digest !== undefined && sameDigest(v.digest, digest) && (v.encoding ?? '') === (encoding ?? ''))
 }
 
 /**

@@ -145,6 +145,8 @@ export interface ExchangeOptions {
   readonly body?: Readable
   readonly headersTimeout: number
   readonly bodyTimeout: number
+  /** false: keep the connection after the response even where undici would close it (HEAD). */
+  readonly reset?: boolean
 }
 
 /** One request to an origin: its response head as a promise, and a way to abort it at any time. */
@@ -174,7 +176,8 @@ export function startExchange (dispatcher: Dispatcher, options: ExchangeOptions)
     headers: options.headers,
     body: options.body,
     headersTimeout: options.headersTimeout,
-    bodyTimeout: options.bodyTimeout
+    bodyTimeout: options.bodyTimeout,
+    reset: options.reset
   }, {
     onRequestStart (c) {
       controller = c

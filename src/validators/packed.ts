@@ -132,9 +132,26 @@ export function relearned (packed: string, learnedAt: number): string {
   return [packed.slice(0, packed.lastIndexOf(SEP)), time(learnedAt)].join(SEP)
 }
 
-/** Returns a history item packed: validators, first-seen and superseded-at times, and whether a write superseded it. */
+/**
+ * Characters of a body digest kept in history items: 22 base64url characters are 132 bits, enough
+ * to tell two bodies apart (SPEC §5 unstable-origin-etag), at half the bytes of the full digest.
+ */
+export const HISTORY_DIGEST_CHARS = 22
+
+/** Returns true when two body digests, full or as history keeps them, stand for the same bytes. */
+export function sameDigest (a: string, b: string): boolean {
+  return a.slice(0, HISTORY_DIGEST_CHARS) === b.slice(0, HISTORY_DIGEST_CHARS)
+}
+
+/**
+ * Returns a history item packed: validators (the digest shortened to HISTORY_DIGEST_CHARS),
+ * first-seen and superseded-at times, and whether a write superseded it.
+ */
 export function packHistory (v: PackableValidators, firstSeen: number, supersededAt: number, byWrite: boolean): string {
-  return [...validatorFields(v), time(firstSeen), time(supersededAt), byWrite ? '1' : ''].join(SEP)
+  // A synthesized tag is its own digest, stored once and in full (storedDigest).
+  const own = v.source === 'synthesized' && v.etag !== undefined && v.etag === `"${v.digest}"`
+  const digest = own || v.digest === undefined ? v.digest : v.digest.slice(0, HISTORY_DIGEST_CHARS)
+  return [...validatorFields({ ...v, digest }), time(firstSeen), time(supersededAt), byWrite ? '1' : ''].join(SEP)
 }
 
 /** Returns a packed history item's fields. */

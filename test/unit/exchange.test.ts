@@ -4,11 +4,15 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Pool } from 'undici'
+import { DEFAULTS } from '../../src/config/defaults.ts'
+import type { Policy } from '../../src/config/types.ts'
 import { startExchange, type BodySink, type OriginResponse } from '../../src/origin/exchange.ts'
+import { lookupValidators } from '../../src/origin/lookup.ts'
 
 /** A real origin on loopback: /bytes/N sends N bytes in 16 KiB writes; /stall sends a head, then nothing. */
 let server: Server
 let pool: Pool
+let connections = 0
 const pattern = (n: number): Buffer => Buffer.from(Array.from({ length: n }, (_, i) => i % 251))
 
 before(async () => {
@@ -25,6 +29,7 @@ before(async () => {
     for (let i = 0; i < n; i += 16384) res.write(body.subarray(i, i + 16384))
     res.end()
   })
+  server.on('connection', () => { connections++ })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   pool = new Pool(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
 })
@@ -120,4 +125,20 @@ test('abort after the head fails the sink with the reason', async () => {
 test('an origin that stalls mid-body fails the sink with undici\'s body timeout', async () => {
   const response = await startExchange(pool, { path: '/stall', method: 'GET', headers: {}, headersTimeout: 1000, bodyTimeout: 100 }).response
   await assert.rejects(collect(response), (err: Error & { code?: string }) => err.code === 'UND_ERR_BODY_TIMEOUT')
+})
+
+test('HEAD lookups keep their origin connection (undici would close it after every HEAD)', async () => {
+  const policy = { ...DEFAULTS.defaults, etags: 'origin' } as unknown as Policy
+  const solo = new Pool(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { connections: 1 })
+  const before = connections
+  try {
+    for (let i = 0; i < 5; i++) {
+      const result = await lookupValidators(solo, { path: '/bytes/64', headers: {}, policy, wantBody: false })
+      assert.equal(result.kind, 'present')
+      assert.equal(result.kind === 'present' ? result.validators.etag : undefined, '"x"')
+    }
+    assert.equal(connections - before, 1, 'five lookups, one connection')
+  } finally {
+    await solo.close()
+  }
 })

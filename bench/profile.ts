@@ -1,0 +1,65 @@
+// `npm run bench:profile`: CPU profiles of ifgate (node --cpu-prof) under the GET passthrough load
+// and under the conditional PUT load (current If-Match, exclusive), one ifgate process per load,
+// each summarised by its top frames (self time) in results/profile.md.
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { topFrames, type Frame } from './lib/cpu-profile.ts'
+import { freePort, startService, stopAll } from './lib/procs.ts'
+import { wrk } from './lib/wrk.ts'
+import { ETAG } from './origin.ts'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const BENCH = join(ROOT, 'bench')
+const SECONDS = Number(process.env.BENCH_CELL_SECONDS ?? 10)
+const NODE = process.execPath
+const tmp = mkdtempSync(join(tmpdir(), 'ifgate-profile-'))
+
+interface Load { readonly name: string; readonly ownership: 'shared' | 'exclusive'; readonly path: string; readonly script?: string; readonly env?: Record<string, string> }
+
+const LOADS: readonly Load[] = [
+  { name: 'GET passthrough, c50', ownership: 'shared', path: '/items/1' },
+  { name: 'PUT current If-Match, exclusive, 1,000 keys, c50', ownership: 'exclusive', path: '/', script: join(BENCH, 'lua', 'put.lua'), env: { IF_MATCH: ETAG, KEYS: '1000' } }
+]
+
+/** Resolves to the top frames of one ifgate process profiled under one load. */
+async function profile (origin: string, load: Load, index: number): Promise<{ frames: Frame[]; byPlace: Frame[]; rps: number; command: string }> {
+  const dir = join(tmp, `profile-${index}`)
+  mkdirSync(dir)
+  const port = await freePort()
+  const config = join(tmp, `ifgate-${index}.json`)
+  writeFileSync(config, JSON.stringify({ listen: `127.0.0.1:${port}`, admin: { listen: `127.0.0.1:${await freePort()}` }, routes: [{ path: '/', origin }], defaults: { ownership: load.ownership, validatorTtlMs: 3_600_000 } }))
+  const ifgate = await startService('ifgate', NODE, ['--cpu-prof', '--cpu-prof-dir', dir, join(ROOT, 'bin', 'ifgate.js'), '--config', config], port)
+  await wrk(`${ifgate.url}/`, 50, 2, join(BENCH, 'lua', 'get-spread.lua'), { KEYS: '1000' })
+  const { result, command } = await wrk(`${ifgate.url}${load.path}`, 50, SECONDS, load.script, load.env)
+  // SIGTERM: ifgate drains and exits 0, and node writes the profile on the way out.
+  await ifgate.stop()
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))
+  if (file === undefined) throw new Error(`no profile written for ${load.name}`)
+  return { ...topFrames(join(dir, file), 20), rps: result.rps, command }
+}
+
+async function main (): Promise<void> {
+  const originPort = await freePort()
+  const origin = await startService('origin', NODE, [join(BENCH, 'origin.ts')], originPort, { PORT: String(originPort) })
+  const lines = ['# ifgate CPU profiles', '', `Node ${process.version}; ${SECONDS} s of load per profile (after a 2 s warm-up), \`wrk -t1 -c50\`. Shares are of the busy samples (idle excluded), self time.`, '']
+  for (const [i, load] of LOADS.entries()) {
+    const p = await profile(origin.url, load, i)
+    process.stdout.write(`${load.name}: ${p.rps.toFixed(0)} req/s under the profiler\n`)
+    lines.push(`## ${load.name}`, '', `\`${p.command}\`: ${p.rps.toFixed(0)} req/s under the profiler.`, '', '| self % | frame |', '|---|---|')
+    for (const f of p.frames) lines.push(`| ${f.selfPercent.toFixed(1)} | \`${f.name}\` |`)
+    lines.push('', 'By module:', '', '| self % | module |', '|---|---|')
+    for (const f of p.byPlace) lines.push(`| ${f.selfPercent.toFixed(1)} | \`${f.name}\` |`)
+    lines.push('')
+  }
+  await origin.stop()
+  mkdirSync(join(BENCH, 'results'), { recursive: true })
+  writeFileSync(join(BENCH, 'results', 'profile.md'), lines.join('\n'))
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:profile: ${(err as Error).stack ?? String(err)}\n`)
+  stopAll()
+  process.exit(1)
+})
