@@ -33,33 +33,47 @@ export interface OriginRequestOptions {
   readonly requestId: string
   /** Drop the conditional fields: the validators are ifgate's own and the origin cannot know them. */
   readonly stripConditionals?: boolean
+  /** Drop the fields that describe a request body (`content-*`): a lookup sends none. */
+  readonly noContent?: boolean
   /** Ask the origin for the identity coding (needed to hash the body). */
   readonly identity?: boolean
   /** Send these fields too (after the others). */
   readonly extra?: Readonly<Record<string, string>>
 }
 
+/** Returns true when a request field is left out of the request to the origin under `options`. */
+function leftOut (name: string, src: IncomingHttpHeaders, options: OriginRequestOptions): boolean {
+  if (options.stripConditionals === true) {
+    if (CONDITIONAL_SET.has(name)) return true
+    // Without If-Range the origin would send a part of a possibly newer representation.
+    if (name === 'range' && src['if-range'] !== undefined) return true
+  }
+  if (options.noContent === true && name.startsWith('content-')) return true
+  return options.identity === true && name === 'accept-encoding'
+}
+
+const CONDITIONAL_SET: ReadonlySet<string> = new Set(CONDITIONAL_FIELDS)
+
 /**
  * Returns the header object for the request to the origin: hop-by-hop fields removed, `Via`,
- * `X-Forwarded-For/-Proto/-Host` and `X-Request-Id` added as a reverse proxy does.
+ * `X-Forwarded-For/-Proto/-Host` and `X-Request-Id` added as a reverse proxy does. Fields are
+ * left out as they are copied, never deleted afterwards: a deleted property would turn the object
+ * into a slow dictionary for every later read.
  */
 export function originRequestHeaders (req: IncomingMessage, options: OriginRequestOptions): Record<string, string | string[]> {
   const src = req.headers
   const named = connectionTokens(src.connection)
+  const filtered = options.stripConditionals === true || options.noContent === true || options.identity === true
   const out: Record<string, string | string[]> = {}
   for (const name in src) {
     const value = src[name]
     if (value === undefined || NOT_FORWARDED.has(name)) continue
     if (named !== undefined && named.includes(name)) continue
+    if (filtered && leftOut(name, src, options)) continue
     out[name] = value
   }
   const length = src['content-length']
-  if (length !== undefined && src['transfer-encoding'] === undefined) out['content-length'] = length
-  if (options.stripConditionals === true) {
-    for (const name of CONDITIONAL_FIELDS) delete out[name]
-    // Without If-Range the origin would send a part of a possibly newer representation.
-    if (src['if-range'] !== undefined) delete out.range
-  }
+  if (length !== undefined && src['transfer-encoding'] === undefined && options.noContent !== true) out['content-length'] = length
   if (options.identity === true) out['accept-encoding'] = 'identity'
   const via = src.via
   out.via = via === undefined ? VIA : `${Array.isArray(via) ? via.join(', ') : via}, ${VIA}`
@@ -77,14 +91,14 @@ export function originRequestHeaders (req: IncomingMessage, options: OriginReque
 
 /**
  * Returns the header object for the response to the client: the origin's fields without the
- * hop-by-hop ones, with `Via` and `X-Request-Id` added.
+ * hop-by-hop ones (and without `omit`), with `Via` and `X-Request-Id` added.
  */
-export function clientResponseHeaders (src: IncomingHttpHeaders | Record<string, string | string[] | undefined>, requestId: string): Record<string, string | string[]> {
+export function clientResponseHeaders (src: IncomingHttpHeaders | Record<string, string | string[] | undefined>, requestId: string, omit?: string): Record<string, string | string[]> {
   const named = connectionTokens(src.connection)
   const out: Record<string, string | string[]> = {}
   for (const name in src) {
     const value = src[name]
-    if (value === undefined || HOP_BY_HOP.has(name)) continue
+    if (value === undefined || HOP_BY_HOP.has(name) || name === omit) continue
     if (named !== undefined && named.includes(name)) continue
     out[name] = value
   }

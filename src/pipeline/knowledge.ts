@@ -34,9 +34,7 @@ function factsOf (variants: readonly Validators[], entry: ValidatorEntry | undef
 }
 
 function lookupHeaders (ctx: RequestContext): Record<string, string | string[]> {
-  const headers = originRequestHeaders(ctx.req, { requestId: ctx.requestId, stripConditionals: true })
-  for (const name of Object.keys(headers)) if (name.startsWith('content-')) delete headers[name]
-  return headers
+  return originRequestHeaders(ctx.req, { requestId: ctx.requestId, stripConditionals: true, noContent: true })
 }
 
 /** Resolves to what the origin says is current, recorded in the store (SPEC §3 lookup). */

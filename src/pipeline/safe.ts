@@ -100,8 +100,7 @@ export async function handleSafe (gw: Gateway, ctx: RequestContext): Promise<voi
   }
 
   // etags: synthesize, or auto with a weak or missing origin ETag.
-  const out = clientResponseHeaders(response.headers, ctx.requestId)
-  if (policy.etags === 'synthesize') delete out.etag
+  const out = clientResponseHeaders(response.headers, ctx.requestId, policy.etags === 'synthesize' ? 'etag' : undefined)
   if (!isIdentity(response.headers)) return relayResponse(ctx, response, { headers: out })
   // Nothing was sent yet: an origin that stalls or breaks here gets the client a 504/502 problem.
   const read = await response.body.read(policy.maxHashBytes).catch((err: unknown) => { throw fromOriginError(err, 'forward') })
