@@ -2,7 +2,8 @@
 // ~300-byte JSON document with one strong ETag for every id; PUT accepts a body and answers 200
 // with that same ETag, so a conditional PUT's If-Match stays current however often it is sent
 // (the origin stands for a store whose clients keep writing the same value). GET /blob/<bytes>
-// answers a body of that size. GET /__stats counts what reached the origin; POST /__reset zeroes it.
+// answers a body of that size. GET /__stats counts what reached the origin by method (STALE: the
+// writes carrying STALE_TAG); POST /__reset zeroes it.
 import { createHash } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -12,6 +13,8 @@ export const DOCUMENT = JSON.stringify({
   tags: ['alpha', 'beta', 'gamma'], notes: 'x'.repeat(120), updated: '2026-11-22T12:00:00Z'
 })
 export const ETAG = `"${createHash('sha256').update(DOCUMENT).digest('hex').slice(0, 16)}"`
+/** An If-Match that never names the current ETag. */
+export const STALE_TAG = '"stale"'
 const LAST_MODIFIED = new Date(Date.UTC(2026, 10, 22, 12)).toUTCString()
 const blobs = new Map<number, { body: Buffer; etag: string }>()
 
@@ -35,6 +38,8 @@ const server = createServer((req, res) => {
   }
   const method = req.method ?? 'GET'
   counts[method] = (counts[method] ?? 0) + 1
+  // The stale-write cell's If-Match: a write carrying it must never arrive through ifgate.
+  if (req.headers['if-match'] === STALE_TAG) counts.STALE = (counts.STALE ?? 0) + 1
   if (url.startsWith('/blob/')) {
     const b = blob(Number(url.slice(6)) || 1024)
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': b.body.length, etag: b.etag, 'last-modified': LAST_MODIFIED })

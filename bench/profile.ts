@@ -24,7 +24,7 @@ const LOADS: readonly Load[] = [
 ]
 
 /** Resolves to the top frames of one ifgate process profiled under one load. */
-async function profile (origin: string, load: Load, index: number): Promise<{ frames: Frame[]; byPlace: Frame[]; rps: number; command: string }> {
+async function profile (origin: string, load: Load, index: number): Promise<{ frames: Frame[]; byPlace: Frame[]; byLayer: Frame[]; rps: number; command: string }> {
   const dir = join(tmp, `profile-${index}`)
   mkdirSync(dir)
   const port = await freePort()
@@ -47,7 +47,9 @@ async function main (): Promise<void> {
   for (const [i, load] of LOADS.entries()) {
     const p = await profile(origin.url, load, i)
     process.stdout.write(`${load.name}: ${p.rps.toFixed(0)} req/s under the profiler\n`)
-    lines.push(`## ${load.name}`, '', `\`${p.command}\`: ${p.rps.toFixed(0)} req/s under the profiler.`, '', '| self % | frame |', '|---|---|')
+    lines.push(`## ${load.name}`, '', `\`${p.command}\`: ${p.rps.toFixed(0)} req/s under the profiler.`, '', 'By layer:', '', '| self % | layer |', '|---|---|')
+    for (const f of p.byLayer) lines.push(`| ${f.selfPercent.toFixed(1)} | ${f.name} |`)
+    lines.push('', 'Top frames:', '', '| self % | frame |', '|---|---|')
     for (const f of p.frames) lines.push(`| ${f.selfPercent.toFixed(1)} | \`${f.name}\` |`)
     lines.push('', 'By module:', '', '| self % | module |', '|---|---|')
     for (const f of p.byPlace) lines.push(`| ${f.selfPercent.toFixed(1)} | \`${f.name}\` |`)

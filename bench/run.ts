@@ -7,10 +7,11 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { cpuSeconds, freePort, startService, stopAll, type Service } from './lib/procs.ts'
 import { wrk } from './lib/wrk.ts'
-import { ETAG } from './origin.ts'
+import { ETAG, STALE_TAG } from './origin.ts'
 import { report, type Cell } from './lib/report.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -69,22 +70,15 @@ function versions (): Record<string, string> {
   return { node: process.version, nginx: v('/usr/sbin/nginx', ['-v']), wrk: v('wrk', ['--version']), undici: pkg('undici'), fastify: pkg('fastify'), '@fastify/http-proxy': pkg('@fastify/http-proxy'), 'http-proxy-3': pkg('http-proxy-3'), ifgate: pkg('./') }
 }
 
-/** Resolves to the requests the origin received so far: writes (PUT) and lookups (HEAD, GET). */
-async function originCount (origin: string): Promise<{ writes: number; reads: number }> {
+/**
+ * Resolves to the requests the origin received so far: writes (PUT; with `stale`, only those that
+ * carry the stale If-Match) and lookups (HEAD, GET). Waits a moment first, so that requests the
+ * previous cell left in flight are counted before, not during, the next cell.
+ */
+async function originCount (origin: string, stale: boolean): Promise<{ writes: number; reads: number }> {
+  await sleep(300)
   const stats = await (await fetch(`${origin}/__stats`)).json() as Record<string, number>
-  return { writes: stats.PUT ?? 0, reads: (stats.HEAD ?? 0) + (stats.GET ?? 0) }
-}
-
-/** Reads /items/1 … /items/`keys` through a target, 32 at a time, so its validator cache holds every key. */
-async function warmKeys (url: string, keys: number): Promise<void> {
-  let next = 1
-  const worker = async (): Promise<void> => {
-    while (next <= keys) {
-      const res = await fetch(`${url}/items/${next++}`)
-      await res.arrayBuffer()
-    }
-  }
-  await Promise.all(Array.from({ length: 32 }, worker))
+  return { writes: (stale ? stats.STALE : stats.PUT) ?? 0, reads: (stats.HEAD ?? 0) + (stats.GET ?? 0) }
 }
 
 /** Runs another benchmark script of this folder to its end (memory, micro). */
@@ -111,14 +105,13 @@ async function main (): Promise<void> {
   ]
   const byName = new Map(services.map((t) => [t.name, t]))
   const put = join(BENCH, 'lua', 'put.lua')
-  const spread = join(BENCH, 'lua', 'get-spread.lua')
   const scenarios: Scenario[] = [
     { name: 'GET c50', connections: 50, path: '/items/1', targets: ['direct', 'ifgate', 'nginx', 'bare-undici', 'fastify-http-proxy', 'http-proxy-3'] },
     { name: 'GET c1', connections: 1, path: '/items/1', targets: ['direct', 'ifgate', 'bare-undici'] },
     { name: 'PUT current If-Match, exclusive (1,000 keys)', connections: 50, path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '1000' }, targets: ['ifgate-exclusive'] },
     { name: 'PUT current If-Match, shared (1,000 keys)', connections: 50, path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '1000' }, targets: ['ifgate'] },
     { name: 'PUT plain (1,000 keys)', connections: 50, path: '/', script: put, env: { KEYS: '1000' }, targets: ['bare-undici'] },
-    { name: 'PUT stale If-Match (1,000 keys)', connections: 50, path: '/', script: put, env: { IF_MATCH: '"stale"', KEYS: '1000' }, targets: ['ifgate', 'nginx'], countOrigin: true },
+    { name: 'PUT stale If-Match (1,000 keys)', connections: 50, path: '/', script: put, env: { IF_MATCH: STALE_TAG, KEYS: '1000' }, targets: ['ifgate', 'nginx'], countOrigin: true },
     { name: 'PUT current, exclusive, one hot key', connections: 50, path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '1' }, targets: ['ifgate-exclusive'] },
     { name: 'PUT current, exclusive, 10,000 keys', connections: 50, path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '10000' }, targets: ['ifgate-exclusive'] },
     { name: 'PUT current, shared, cache misses (100,000 keys)', connections: 50, path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '100000' }, targets: ['ifgate-miss'], countOrigin: true },
@@ -130,22 +123,30 @@ async function main (): Promise<void> {
   const started = Date.now()
   // Warm every target (JIT, keep-alive pools, validator caches) before anything is measured.
   for (const t of services) await wrk(`${t.service.url}/items/1`, 10, 1)
-  // Every key the write scenarios use is cached first, so only the miss scenario looks anything up.
-  for (const key of ['ifgate', 'ifgate-exclusive']) await warmKeys(byName.get(key)?.service.url as string, 10_000)
-  for (const key of ['ifgate', 'ifgate-exclusive']) await wrk(`${byName.get(key)?.service.url}/`, 50, 1, spread, { KEYS: '10000' })
+  // Every key the write scenarios use is cached first, so only the miss scenario looks anything up
+  // (the stale-write cell checks that no request reached the origin).
+  for (const key of ['ifgate', 'ifgate-exclusive']) {
+    const { result } = await wrk(`${byName.get(key)?.service.url}/`, 50, 4, join(BENCH, 'lua', 'warm-keys.lua'), { KEYS: '10000' })
+    if (result.requests < 10_000) throw new Error(`${key}: the warm-up read ${result.requests} of 10,000 keys`)
+  }
+  // The write paths are warmed like the read path (JIT, lock, lookups), current and stale tags alike.
+  for (const key of ['ifgate', 'ifgate-exclusive', 'ifgate-miss']) await wrk(`${byName.get(key)?.service.url}/`, 50, 2, put, { IF_MATCH: ETAG, KEYS: '1000' })
+  await wrk(`${byName.get('ifgate')?.service.url}/`, 50, 1, put, { IF_MATCH: STALE_TAG, KEYS: '1000' })
+  for (const key of ['bare-undici', 'nginx']) await wrk(`${byName.get(key)?.service.url}/`, 50, 1, put, { KEYS: '1000' })
   const cells: Cell[] = []
   for (let round = 1; round <= ROUNDS; round++) {
     for (const s of scenarios) {
       for (const name of s.targets) {
         const t = byName.get(name) as Target
-        const before = s.countOrigin === true ? await originCount(o) : undefined
+        const stale = s.env?.IF_MATCH === STALE_TAG
+        const before = s.countOrigin === true ? await originCount(o, stale) : undefined
         const cpu0 = cpuSeconds(t.service.pid)
         const { result, command } = await wrk(`${t.service.url}${s.path}`, s.connections, SECONDS, s.script, s.env)
         const cpu = cpuSeconds(t.service.pid) - cpu0
-        const after = before === undefined ? undefined : await originCount(o)
+        const after = before === undefined ? undefined : await originCount(o, stale)
         const reached = before === undefined || after === undefined ? undefined : { writes: after.writes - before.writes, reads: after.reads - before.reads }
         cells.push({ round, scenario: s.name, target: name, result, command, cpuUsPerRequest: result.requests > 0 ? (cpu * 1e6) / result.requests : NaN, originWrites: reached?.writes, originReads: reached?.reads })
-        process.stdout.write(`round ${round} ${s.name} ${name}: ${result.rps.toFixed(0)} req/s p50 ${result.p50} ms p99 ${result.p99} ms${reached === undefined ? '' : ` origin writes ${reached.writes} lookups ${reached.reads}`}\n`)
+        process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(0)} s] round ${round} ${s.name} ${name}: ${result.rps.toFixed(0)} req/s p50 ${result.p50} ms p99 ${result.p99} ms${reached === undefined ? '' : ` origin writes ${reached.writes} lookups ${reached.reads}`}\n`)
       }
     }
   }
@@ -159,7 +160,7 @@ async function main (): Promise<void> {
 }
 
 process.on('SIGINT', () => { stopAll(); process.exit(130) })
-// The load generator's keep-alive sockets may outlive the servers for a while: exit once done.
+// fetch's keep-alive sockets (warm-up, origin counts) may outlive the servers for a while: exit once done.
 main().then(() => process.exit(0), (err: unknown) => {
   process.stderr.write(`bench: ${(err as Error).stack ?? String(err)}\n`)
   stopAll()

@@ -27,8 +27,28 @@ function place (url: string): string {
   return url.replace(/^file:\/\//, '')
 }
 
-/** Returns the frames of a V8 .cpuprofile by self time (share of busy time), most first, and the same summed by place. */
-export function topFrames (file: string, count = 25): { frames: Frame[]; byPlace: Frame[] } {
+/** The layer a place belongs to, for a summary an operator can read. */
+function layer (group: string): string {
+  if (group.startsWith('src/')) return 'ifgate (src/)'
+  if (group.startsWith('undici/') || group.startsWith('wasm')) return 'undici (origin client, llhttp in wasm)'
+  if (group.startsWith('pino/') || group.startsWith('sonic-boom/')) return 'pino (access log)'
+  if (group.startsWith('prom-client/')) return 'prom-client'
+  if (group.startsWith('lru-cache/')) return 'lru-cache'
+  if (/^node:_http|^node:net|^node:internal\/(streams|stream_base|http)/.test(group)) return 'node:http, net and streams'
+  if (/^(writev|writeLatin1String|writeUtf8String|writeBuffer|writeString|read|utf8Slice|latin1Slice)$/.test(group)) return 'socket and file writes (bindings, syscalls)'
+  if (group === '(garbage collector)') return 'garbage collector'
+  if (group === '(program)') return 'V8 (program: compiler, stubs)'
+  if (/^node:internal\/crypto|^hash$/.test(group)) return 'node:crypto (digests, request ids)'
+  if (/^node:internal\/(modules|deps\/amaro)|^wrapSafe|^compileFunction/.test(group)) return 'module loading (start-up)'
+  if (/^node:internal\/process|^runMicrotasks|^node:events|^node:internal\/timers/.test(group)) return 'event loop, promises, events'
+  return 'other'
+}
+
+/**
+ * Returns the frames of a V8 .cpuprofile by self time (share of busy time), most first, the same
+ * summed by place (module), and by layer.
+ */
+export function topFrames (file: string, count = 25): { frames: Frame[]; byPlace: Frame[]; byLayer: Frame[] } {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile
   const byId = new Map(profile.nodes.map((n) => [n.id, n]))
   const self = new Map<number, number>()
@@ -48,5 +68,7 @@ export function topFrames (file: string, count = 25): { frames: Frame[]; byPlace
     places.set(group, (places.get(group) ?? 0) + n)
   }
   const sorted = (m: Map<string, number>): Frame[] => [...m].sort((a, b) => b[1] - a[1]).slice(0, count).map(([name, n]) => ({ name, selfPercent: (n * 100) / total }))
-  return { frames: sorted(frames), byPlace: sorted(places) }
+  const layers = new Map<string, number>()
+  for (const [group, n] of places) layers.set(layer(group), (layers.get(layer(group)) ?? 0) + n)
+  return { frames: sorted(frames), byPlace: sorted(places), byLayer: sorted(layers) }
 }

@@ -23,7 +23,16 @@ async function forwardWrite (gw: Gateway, ctx: RequestContext, stripConditionals
   // A repaired If-Match goes to the origin as the current ETag it named (its own spelling).
   const extra = ifMatch === undefined || stripConditionals ? undefined : { 'if-match': ifMatch }
   const headers = originRequestHeaders(ctx.req, { requestId: ctx.requestId, stripConditionals, extra })
-  const response = await forwardToOrigin(gw.pools.for(route), ctx, { headers, timeouts: route.policy.timeouts })
+  let response
+  try {
+    response = await forwardToOrigin(gw.pools.for(route), ctx, { headers, timeouts: route.policy.timeouts })
+  } catch (err) {
+    // A write that timed out, was cut or aborted may have been applied all the same: what the
+    // cache holds is no longer known to be current, and on an exclusive route it could accept a
+    // stale If-Match. It is dropped like after a write (SPEC §2.5), so the next write looks up.
+    await invalidateAfterWrite(gw, ctx, {}, undefined)
+    throw err
+  }
   if (response.statusCode >= 200 && response.statusCode < 300) {
     const validators = route.policy.etags === 'synthesize' ? undefined : usableValidators(response.headers, route.policy, undefined)
     const written = validators?.source === 'origin' && validators.etag !== undefined

@@ -82,3 +82,34 @@ describe('lost updates: json-server@0.17.4 (weak ETags, no If-Match support)', (
     test(`round ${n}: 20 concurrent writers, one wins`, () => round({ gw: () => gw, writes: () => server.writes(), path: '/posts/1' }, n))
   }
 })
+
+describe('lost updates: a write whose outcome ifgate never saw', () => {
+  for (const ownership of ['shared', 'exclusive'] as const) {
+    describe(`ownership: ${ownership}`, () => {
+      let origin: LegacyOrigin
+      let gw: TestGateway
+      before(async () => {
+        // The origin applies a write after 1.5 s; ifgate stops waiting for its answer at 200 ms
+        // (undici checks the timeout on a coarse clock, so the two are far apart).
+        origin = await startLegacyOrigin({ etag: 'strong', delayMs: 1500 })
+        gw = await startIfgate(origin.url, { defaults: { ownership, timeouts: { originHeadersMs: 200 } } })
+        origin.set('/items/1', { id: 1, title: 'start' })
+      })
+      after(async () => {
+        await gw.close()
+        await origin.close()
+      })
+      test('after a timed-out write the old ETag is no longer accepted: the next write looks up and gets 412', async () => {
+        const tag = (await request(`${gw.url}/items/1`)).headers.etag as string
+        const lost = await request(`${gw.url}/items/1`, { method: 'PUT', headers: { 'if-match': tag }, body: JSON.stringify({ id: 1, title: 'applied, answer lost' }) })
+        assert.equal(lost.status, 504, 'the origin did not answer in time')
+        await new Promise((resolve) => setTimeout(resolve, 1600))
+        assert.equal(origin.writes, 1)
+        const second = await request(`${gw.url}/items/1`, { method: 'PUT', headers: { 'if-match': tag }, body: JSON.stringify({ id: 1, title: 'would overwrite it' }) })
+        assert.equal(second.status, 412, 'the cached ETag did not accept the stale write')
+        assert.notEqual(second.headers.etag, tag, 'the 412 names the ETag the origin has now')
+        assert.equal(origin.writes, 1, 'no second write reached the origin')
+      })
+    })
+  }
+})
