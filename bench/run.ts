@@ -2,9 +2,9 @@
 // proxy, every scenario measured in the same run, interleaved round by round (A B C … A B C …).
 // Then the memory (bench/memory.ts) and micro-benchmarks (bench/micro.ts), each in its own process.
 // `npm run bench -- --quick` runs 2-second cells and one round, for development; `--no-memory` and
-// `--no-micro` leave those out.
+// `--no-micro` leave those out; `--report` writes results/latest.md again from results/latest.json.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url'
 import { cpuSeconds, freePort, startService, stopAll, type Service } from './lib/procs.ts'
 import { wrk } from './lib/wrk.ts'
 import { ETAG, STALE_TAG } from './origin.ts'
-import { report, type Cell } from './lib/report.ts'
+import { report, type Cell, type Run } from './lib/report.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const BENCH = join(ROOT, 'bench')
@@ -160,8 +160,15 @@ async function main (): Promise<void> {
 }
 
 process.on('SIGINT', () => { stopAll(); process.exit(130) })
+/** `--report`: writes results/latest.md again from results/latest.json (after a change to the report). */
+function reportAgain (): void {
+  const dir = join(BENCH, 'results')
+  report(dir, JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')) as Run)
+}
+
 // fetch's keep-alive sockets (warm-up, origin counts) may outlive the servers for a while: exit once done.
-main().then(() => process.exit(0), (err: unknown) => {
+const run = process.argv.includes('--report') ? Promise.resolve(reportAgain()) : main()
+run.then(() => process.exit(0), (err: unknown) => {
   process.stderr.write(`bench: ${(err as Error).stack ?? String(err)}\n`)
   stopAll()
   process.exit(1)

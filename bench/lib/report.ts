@@ -75,9 +75,10 @@ export function targets (s: ReturnType<typeof summarise>): Target[] {
   ratio('PUT current, exclusive / bare proxy plain PUT', rps('PUT current If-Match, exclusive (1,000 keys)', 'ifgate-exclusive'), rps('PUT plain (1,000 keys)', 'bare-undici'), 0.9)
   ratio('PUT current, shared / bare proxy plain PUT', rps('PUT current If-Match, shared (1,000 keys)', 'ifgate'), rps('PUT plain (1,000 keys)', 'bare-undici'), 0.5)
   ratio('PUT stale: ifgate 412 at the edge / nginx forwarding it', rps('PUT stale If-Match (1,000 keys)', 'ifgate'), rps('PUT stale If-Match (1,000 keys)', 'nginx'), 1.5)
-  const stale = s.get('PUT stale If-Match (1,000 keys)')?.get('ifgate')
-  const reached = (stale?.writes?.max ?? NaN) + (stale?.reads?.max ?? NaN)
-  out.push({ what: 'PUT stale: requests that reached the origin through ifgate (writes with the stale If-Match, lookups)', value: reached, goal: '= 0', met: reached === 0 })
+  // Lookups are not counted against it: a write the previous cell's load left in flight when wrk
+  // closed its connections has an unknown outcome, so its resource is looked up once.
+  const staleWrites = s.get('PUT stale If-Match (1,000 keys)')?.get('ifgate')?.writes?.max ?? NaN
+  out.push({ what: 'PUT stale: writes with the stale If-Match that reached the origin through ifgate (most in a round)', value: staleWrites, goal: '= 0', met: staleWrites === 0 })
   const c1 = (t: string): number => s.get('GET c1')?.get(t)?.p50.median ?? NaN
   out.push({ what: 'GET c1: added p50 latency over direct (ms)', value: c1('ifgate') - c1('direct'), goal: '≤ 0.15 ms', met: c1('ifgate') - c1('direct') <= 0.15 })
   ratio('PUT exclusive: 10,000 keys / 1,000 keys', rps('PUT current, exclusive, 10,000 keys', 'ifgate-exclusive'), rps('PUT current If-Match, exclusive (1,000 keys)', 'ifgate-exclusive'), 0.8)
