@@ -148,9 +148,9 @@ export function sameDigest (a: string, b: string): boolean {
  * first-seen and superseded-at times, and whether a write superseded it.
  */
 export function packHistory (v: PackableValidators, firstSeen: number, supersededAt: number, byWrite: boolean): string {
-  // A synthesized tag is its own digest, stored once and in full (storedDigest).
-  const own = v.source === 'synthesized' && v.etag !== undefined && v.etag === `"${v.digest}"`
-  const digest = own || v.digest === undefined ? v.digest : v.digest.slice(0, HISTORY_DIGEST_CHARS)
+  // Nothing to shorten when no digest is stored: none, or a synthesized tag that is its own digest.
+  const stored = storedDigest(v)
+  const digest = stored === '' ? v.digest : stored.slice(0, HISTORY_DIGEST_CHARS)
   return [...validatorFields({ ...v, digest }), time(firstSeen), time(supersededAt), byWrite ? '1' : ''].join(SEP)
 }
 
