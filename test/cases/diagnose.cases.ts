@@ -1,5 +1,6 @@
 import type { Cause } from '../../src/diagnosis/causes.ts'
 import type { HistoryItem, Validators } from '../../src/validators/entry.ts'
+import { AT_LM } from '../helpers/tags.ts'
 
 /** One row of the SPEC §5 table: a refused request, what ifgate knows of the resource, the cause. */
 export interface DiagnoseCase {
@@ -13,7 +14,8 @@ export interface DiagnoseCase {
   readonly want: { readonly cause: Cause; readonly clockSkewSuspected?: boolean }
 }
 
-export const LM = 'Sun, 06 Nov 1994 08:49:37 GMT'
+/** The Last-Modified of every variant and history item, as an HTTP-date (test/helpers/tags.ts: AT_LM). */
+export const LM = AT_LM
 export const NOW_SECONDS = 1_800_000_000
 
 /** Returns a current variant. */

@@ -1,5 +1,5 @@
-import type { EntityTag } from '../../src/http/entity-tag.ts'
 import type { CurrentValidators, DecisionResult, PreconditionHeader } from '../../src/http/preconditions.ts'
+import { AFTER_LM, AT_LM, BEFORE_LM, LM, S, W } from '../helpers/tags.ts'
 
 /** One row of the RFC 9110 §13.2.2 table: the request, the resource's current validators and the decision. */
 export interface PreconditionCase {
@@ -29,13 +29,6 @@ export function toHeadersDistinct (headers: PreconditionCase['headers']): Record
   return out
 }
 
-const S = (opaque: string): EntityTag => ({ weak: false, opaque })
-const W = (opaque: string): EntityTag => ({ weak: true, opaque })
-
-const LM = 784111777 // Sun, 06 Nov 1994 08:49:37 GMT
-const AT_LM = 'Sun, 06 Nov 1994 08:49:37 GMT'
-const BEFORE_LM = 'Sun, 06 Nov 1994 08:49:36 GMT'
-const AFTER_LM = 'Sun, 06 Nov 1994 08:49:38 GMT'
 const RFC850_AT_LM = 'Sunday, 06-Nov-94 08:49:37 GMT'
 const RFC850_BEFORE_LM = 'Sunday, 06-Nov-94 08:49:36 GMT'
 const ASCTIME_AT_LM = 'Sun Nov  6 08:49:37 1994'

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { childEnv } from './child-env.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const BIN = join(ROOT, 'bin', 'ifgate.js')
@@ -24,9 +25,7 @@ export interface ChildIfgate {
  * unless `args` say otherwise, and resolves once its "ifgate listening" log line names them.
  */
 export async function startChildIfgate (args: readonly string[], env: Record<string, string> = {}): Promise<ChildIfgate> {
-  const clean: NodeJS.ProcessEnv = { ...process.env }
-  for (const key of ['IFGATE_CONFIG', 'IFGATE_ORIGIN', 'IFGATE_LISTEN', 'IFGATE_ADMIN_LISTEN', 'IFGATE_ADMIN_TOKEN', 'LOG_LEVEL', 'NODE_TEST_CONTEXT', 'NODE_OPTIONS']) delete clean[key]
-  const child = spawn(process.execPath, [BIN, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', ...args], { cwd: ROOT, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [BIN, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', ...args], { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
   const lines: Array<Record<string, unknown>> = []
   let buffered = ''
   let stderr = ''

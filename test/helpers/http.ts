@@ -1,6 +1,6 @@
-import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http'
+import { createServer, request as httpRequest, Server as HttpServer, type IncomingHttpHeaders, type RequestListener } from 'node:http'
 import { once } from 'node:events'
-import type { AddressInfo } from 'node:net'
+import { connect, type AddressInfo, type Server as NetServer, type Socket } from 'node:net'
 
 /** How long `request()` waits for a complete response before it rejects. */
 export const REQUEST_TIMEOUT_MS = 10_000
@@ -71,17 +71,104 @@ export function request (url: string, opts: RequestOptions = {}): Promise<Respon
   })
 }
 
+/** A server listening on 127.0.0.1 on a port the kernel picked. */
+export interface LocalServer<T extends NetServer = HttpServer> {
+  readonly server: T
+  /** `http://127.0.0.1:<port>`, no trailing slash. */
+  readonly url: string
+  readonly port: number
+  /**
+   * Stops listening and ends every connection (idle or busy, for an HTTP server); resolves once the
+   * server has closed. Calling it again returns the same promise.
+   */
+  close(): Promise<void>
+}
+
+/** Binds `server` (HTTP or plain TCP, not yet listening) to 127.0.0.1 port 0 and resolves once it listens. */
+export async function listenLocal<T extends NetServer> (server: T): Promise<LocalServer<T>> {
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as AddressInfo
+  let closing: Promise<void> | undefined
+  return {
+    server,
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: () => {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        if (server instanceof HttpServer) server.closeAllConnections()
+      })
+      return closing
+    }
+  }
+}
+
+/** Starts an HTTP server on 127.0.0.1 port 0 that answers with `handler` (without one, it never answers). */
+export function startServer (handler?: RequestListener): Promise<LocalServer> {
+  return listenLocal(createServer(handler))
+}
+
 /**
  * Returns a TCP port on 127.0.0.1 that was free a moment ago: the kernel picks it for a listener
  * on port 0, which is closed again before this resolves. Another process may take it in between,
  * so a caller that binds it should be ready to retry.
  */
 export async function freePort (): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as AddressInfo
-  server.close()
-  await once(server, 'close')
-  return port
+  const local = await startServer()
+  await local.close()
+  return local.port
+}
+
+export interface RawExchangeOptions {
+  /** How long to wait for the server to close the connection (or `until` to hold); default REQUEST_TIMEOUT_MS. */
+  readonly timeoutMs?: number
+  /** Half-close (send FIN) right after the bytes, as a client with nothing more to send. Default false. */
+  readonly end?: boolean
+  /**
+   * Called after each chunk with everything received so far; returning true ends the exchange
+   * there. It may write to `socket` to carry a conversation on (an upgraded protocol, say).
+   */
+  readonly until?: (received: string, socket: Socket) => boolean
+}
+
+export interface RawReply {
+  /** Every byte received, one character per byte (latin1). */
+  readonly text: string
+  /** Milliseconds from connect until the server closed; undefined when it did not (timeout, or `until` held). */
+  readonly closedAfterMs: number | undefined
+}
+
+/**
+ * Opens a TCP connection to 127.0.0.1 (`target`: a port, or a URL whose port is used), writes
+ * `bytes` exactly as given (no HTTP client in between, so malformed requests reach the server),
+ * and resolves with everything received once the server closes the connection, `until` holds or
+ * `timeoutMs` has passed; the socket is destroyed then. Rejects only when it cannot connect.
+ */
+export async function rawExchange (target: number | string, bytes: string | Buffer, opts: RawExchangeOptions = {}): Promise<RawReply> {
+  const port = typeof target === 'number' ? target : Number(new URL(target).port)
+  const socket = connect(port, '127.0.0.1')
+  await once(socket, 'connect')
+  const started = Date.now()
+  return new Promise<RawReply>((resolve) => {
+    let text = ''
+    let done = false
+    const finish = (closedAfterMs: number | undefined): void => {
+      if (done) return
+      done = true
+      clearTimeout(timer)
+      socket.destroy()
+      resolve({ text, closedAfterMs })
+    }
+    const timer = setTimeout(() => finish(undefined), opts.timeoutMs ?? REQUEST_TIMEOUT_MS)
+    socket.on('error', () => {})
+    socket.on('data', (chunk: Buffer) => {
+      if (done) return
+      text += chunk.toString('latin1')
+      if (opts.until?.(text, socket) === true) finish(undefined)
+    })
+    socket.on('close', () => finish(Date.now() - started))
+    if (opts.end === true) socket.end(bytes)
+    else socket.write(bytes)
+  })
 }

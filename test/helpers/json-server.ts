@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { once } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { childEnv } from './child-env.ts'
 import { freePort, request } from './http.ts'
 
 // json-server@0.17.4 as checked against the installed copy (Express 4 underneath):
@@ -77,14 +78,6 @@ export function parseMorganLine (line: string): JsonServerLogEntry | undefined {
   return { method: m[1], url: m[2], status: m[3] === '-' ? undefined : Number(m[3]) }
 }
 
-function childEnv (): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' }
-  delete env.NODE_ENV // NODE_ENV=test silences json-server's request log
-  delete env.NODE_TEST_CONTEXT // set by `node --test`; the child is no test runner
-  delete env.NODE_OPTIONS
-  return env
-}
-
 function exited (child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null
 }
@@ -130,9 +123,10 @@ export async function startJsonServer (db: object): Promise<JsonServer> {
   for (let attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {
     const port = await freePort()
     const out = openSync(logFile, 'w')
+    // NODE_ENV removed: NODE_ENV=test silences json-server's request log.
     const child = spawn(process.execPath, [
       BIN, 'db.json', '--host', '127.0.0.1', '--port', String(port), '--middlewares', 'count-writes.cjs'
-    ], { cwd: dir, env: childEnv(), stdio: ['ignore', out, 'pipe'] })
+    ], { cwd: dir, env: childEnv({ NO_COLOR: '1', NODE_ENV: undefined }), stdio: ['ignore', out, 'pipe'] })
     closeSync(out) // the child holds its own descriptor
     child.stderr?.setEncoding('utf8')
     child.stderr?.on('data', (text: string) => { stderr += text })

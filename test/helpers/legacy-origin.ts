@@ -1,8 +1,7 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http'
-import { once } from 'node:events'
-import type { AddressInfo } from 'node:net'
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { gzipSync } from 'node:zlib'
+import { startServer } from './http.ts'
 
 /** How the scripted origin labels its representations. */
 export const ETAG_MODES = ['none', 'strong', 'weak', 'suffix-gzip', 'per-call'] as const
@@ -199,20 +198,16 @@ export async function startLegacyOrigin (opts: LegacyOriginOptions = {}): Promis
     }
   }
 
-  const server = createServer((req, res) => {
+  const local = await startServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       if (!res.headersSent) send(res, 500, { error: String(err) })
       else res.destroy()
     })
   })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as AddressInfo
-  let closing: Promise<void> | undefined
 
   return {
-    url: `http://127.0.0.1:${port}`,
-    port,
+    url: local.url,
+    port: local.port,
     get writes () { return writes },
     requests,
     set: (path, body) => { put(path, body) },
@@ -220,12 +215,6 @@ export async function startLegacyOrigin (opts: LegacyOriginOptions = {}): Promis
       const doc = docs.get(path)
       return doc === undefined ? undefined : structuredClone(doc.body)
     },
-    close: () => {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      })
-      return closing
-    }
+    close: local.close
   }
 }

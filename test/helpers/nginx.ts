@@ -10,6 +10,8 @@ import { freePort } from './http.ts'
 /** Where Debian's nginx package puts the binary; NGINX_BIN overrides it. */
 const NGINX = process.env.NGINX_BIN ?? '/usr/sbin/nginx'
 const START_TIMEOUT_MS = 5000
+/** What to do when nginx is missing; scripts/test-deps.sh (`npm test`'s pretest) does it when root. */
+const INSTALL = 'sudo apt-get install nginx-light, or set NGINX_BIN to an nginx'
 
 export interface NginxCdn {
   readonly url: string
@@ -59,6 +61,7 @@ http {
 function accepts (port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1')
+    socket.setTimeout(1000, () => { socket.destroy(); resolve(false) })
     socket.once('connect', () => { socket.destroy(); resolve(true) })
     socket.once('error', () => resolve(false))
   })
@@ -78,7 +81,7 @@ export async function startNginxCdn (upstream: string): Promise<NginxCdn> {
   let stderr = ''
   child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8') })
   const failed = new Promise<Error>((resolve) => {
-    child.once('error', (err) => resolve(new Error(`cannot run ${NGINX} (apt-get install nginx-light): ${err.message}`)))
+    child.once('error', (err) => resolve(new Error(`cannot run ${NGINX} (${INSTALL}): ${err.message}`)))
     child.once('exit', (code) => resolve(new Error(`nginx exited with ${code}: ${stderr.trim()}`)))
   })
   const errors = (): string => {
@@ -89,15 +92,19 @@ export async function startNginxCdn (upstream: string): Promise<NginxCdn> {
     }
   }
   const deadline = Date.now() + START_TIMEOUT_MS
-  for (;;) {
-    const outcome = await Promise.race([failed, accepts(port)])
-    if (outcome instanceof Error) throw outcome
-    if (outcome) break
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL')
-      throw new Error(`nginx did not listen on 127.0.0.1:${port} within ${START_TIMEOUT_MS} ms: ${errors()}`)
+  try {
+    for (;;) {
+      const outcome = await Promise.race([failed, accepts(port)])
+      if (outcome instanceof Error) throw outcome
+      if (outcome) break
+      if (Date.now() > deadline) throw new Error(`nginx did not listen on 127.0.0.1:${port} within ${START_TIMEOUT_MS} ms: ${errors()}`)
+      await sleep(20)
     }
-    await sleep(20)
+  } catch (err) {
+    // Nothing outlives a failed start: no nginx process, no temp dir.
+    child.kill('SIGKILL')
+    rmSync(dir, { recursive: true, force: true })
+    throw err
   }
   let closing: Promise<void> | undefined
   return {

@@ -1,23 +1,8 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { connect } from 'node:net'
-import { once } from 'node:events'
 import { startLegacyOrigin, type LegacyOrigin } from '../helpers/legacy-origin.ts'
-import { request } from '../helpers/http.ts'
+import { rawExchange, request } from '../helpers/http.ts'
 import { startIfgate, type TestGateway } from '../helpers/start-ifgate.ts'
-
-/** Sends raw bytes and resolves to everything the server answered before closing. */
-async function raw (url: string, bytes: string): Promise<string> {
-  const { port } = new URL(url)
-  const socket = connect(Number(port), '127.0.0.1')
-  await once(socket, 'connect')
-  let text = ''
-  socket.on('data', (c: Buffer) => { text += c.toString('latin1') })
-  socket.end(bytes)
-  await Promise.race([once(socket, 'close'), new Promise((resolve) => setTimeout(resolve, 3000))])
-  socket.destroy()
-  return text
-}
 
 describe('bad input never crashes ifgate and the next request is served', () => {
   let origin: LegacyOrigin
@@ -72,7 +57,7 @@ describe('bad input never crashes ifgate and the next request is served', () => 
   ]
   for (const c of rawCases) {
     test(`${c.name} gets a clean error`, async () => {
-      const text = await raw(gw.url, c.bytes)
+      const { text } = await rawExchange(gw.url, c.bytes, { end: true, timeoutMs: 3000 })
       assert.match(text, c.want)
       assert.doesNotMatch(text, /\n\s+at /, 'no stack trace')
       await stillServing()

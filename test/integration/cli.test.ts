@@ -2,12 +2,14 @@ import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer, type Server, type AddressInfo } from 'node:net'
+import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
 import { DEFAULTS } from '../../src/config/defaults.ts'
+import { childEnv } from '../helpers/child-env.ts'
+import { listenLocal, type LocalServer } from '../helpers/http.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const NODE = join(ROOT, 'node_modules', '.bin', 'node')
@@ -21,25 +23,17 @@ const BAD = join(dir, 'bad.yaml')
 writeFileSync(BAD, `defaults:\n  etags: weird\n  lock: { waitMs: -1 }\nroutes:\n  - path: /api\n    origin: ${ORIGIN}\n    colour: blue\n`)
 
 const children = new Set<ChildProcess>()
-let busy: Server
+let busy: LocalServer<Server>
 let busyPort = 0
 before(async () => {
-  busy = createServer()
-  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve))
-  busyPort = (busy.address() as AddressInfo).port
+  busy = await listenLocal(createServer())
+  busyPort = busy.port
 })
 after(async () => {
   for (const child of children) child.kill('SIGKILL')
-  await new Promise<void>((resolve) => busy.close(() => resolve()))
+  await busy.close()
   rmSync(dir, { recursive: true, force: true })
 })
-
-/** Returns the environment for a child: no ifgate settings or test-runner variables leak in. */
-function childEnv (extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env }
-  for (const key of ['IFGATE_CONFIG', 'IFGATE_ORIGIN', 'IFGATE_LISTEN', 'IFGATE_ADMIN_LISTEN', 'IFGATE_ADMIN_TOKEN', 'LOG_LEVEL', 'NODE_TEST_CONTEXT', 'NODE_OPTIONS']) delete env[key]
-  return { ...env, ...extra }
-}
 
 interface Run { code: number | null; signal: string | null; stdout: string; stderr: string }
 interface RunOptions { node?: string; nodeArgs?: string[]; env?: Record<string, string>; onStdout?: (text: string, child: ChildProcess) => void }

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { childEnv } from '../helpers/child-env.ts'
 import { request } from '../helpers/http.ts'
 import { execForm, readDockerfile } from '../helpers/dockerfile.ts'
 
@@ -65,7 +66,7 @@ describe('the Dockerfile, run natively', () => {
     const entry = [...execForm(steps.find((s) => s.keyword === 'ENTRYPOINT')?.args ?? ''), ...execForm(steps.find((s) => s.keyword === 'CMD')?.args ?? '')]
     // The config path of CMD, inside the copied root; the compose-network origin becomes the local API.
     const argv = entry.slice(1).map((a) => (a.startsWith('/etc/') ? join(app, 'root', a) : a))
-    const gw = spawn(process.execPath, [...argv, '--origin', apiUrl, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } })
+    const gw = spawn(process.execPath, [...argv, '--origin', apiUrl, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'], env: childEnv({ NODE_ENV: 'production' }) })
     children.push(gw)
     let stderr = ''
     gw.stderr?.setEncoding('utf8').on('data', (s: string) => { stderr += s })
@@ -91,7 +92,7 @@ describe('the Dockerfile, run natively', () => {
     assert.equal((await once(gw, 'exit'))[0], 0)
     api.kill('SIGTERM')
     // The production install has no pino-pretty: asking for it is a one-line configuration error.
-    const pretty = await run(process.execPath, [...argv, '--origin', apiUrl, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--log-pretty'], { cwd: app, timeout: 10_000 })
+    const pretty = await run(process.execPath, [...argv, '--origin', apiUrl, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--log-pretty'], { cwd: app, timeout: 10_000, env: childEnv() })
       .then(() => ({ code: 0, stderr: '' }), (err: { code: number; stderr: string }) => ({ code: err.code, stderr: err.stderr }))
     assert.equal(pretty.code, 2)
     assert.match(pretty.stderr, /^ifgate: invalid config: log\.pretty .*pino-pretty.*\n$/)

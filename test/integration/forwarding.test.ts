@@ -1,22 +1,28 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { connect } from 'node:net'
-import type { AddressInfo } from 'node:net'
-import { once } from 'node:events'
-import { request } from '../helpers/http.ts'
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http'
+import { rawExchange, request, startServer, type LocalServer } from '../helpers/http.ts'
 import { startIfgate, type TestGateway } from '../helpers/start-ifgate.ts'
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void
 
 /** A raw origin whose behaviour each test sets. */
-async function rawOrigin (): Promise<{ url: string; server: Server; handle: (h: Handler) => void; seen: IncomingMessage[] }> {
+async function rawOrigin (): Promise<LocalServer & { handle: (h: Handler) => void; seen: IncomingMessage[] }> {
   let handler: Handler = (_req, res) => res.end('ok')
   const seen: IncomingMessage[] = []
-  const server = createServer((req, res) => { seen.push(req); handler(req, res) })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, handle: (h) => { handler = h }, seen }
+  const local = await startServer((req, res) => { seen.push(req); handler(req, res) })
+  return { ...local, handle: (h) => { handler = h }, seen }
+}
+
+/** Resolves as `promise` does, or rejects naming `what` when it has not settled within `ms`. */
+async function within<T> (promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms) })
+  try {
+    return await Promise.race([promise, late])
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 describe('forwarding', () => {
@@ -28,8 +34,7 @@ describe('forwarding', () => {
   })
   after(async () => {
     assert.equal(await gw.close(), true, 'every connection, tunnels included, ended without being cut')
-    origin.server.closeAllConnections()
-    origin.server.close()
+    await origin.close()
   })
 
   test('hop-by-hop fields are removed both ways; Via and X-Forwarded-* are added', async () => {
@@ -103,15 +108,28 @@ describe('forwarding', () => {
   })
 
   test('a client that goes away aborts the origin request', async () => {
-    let closed!: () => void
-    const originSawClose = new Promise<void>((resolve) => { closed = resolve })
-    origin.handle((req, res) => { res.on('close', () => closed()); req.resume() })
-    const req = httpRequest(`${gw.url}/hang`)
-    req.on('error', () => {})
-    req.end()
-    await new Promise((resolve) => setTimeout(resolve, 100))
-    req.destroy()
-    await originSawClose
+    // A gateway of its own whose origin timeouts are far longer than the bound below: within it,
+    // only the client's leaving can end the origin request.
+    const patient = await startIfgate(origin.url, { defaults: { timeouts: { originHeadersMs: 30_000, originBodyMs: 30_000 } } })
+    try {
+      const arrived = Promise.withResolvers<IncomingMessage>()
+      const originSawClose = Promise.withResolvers<{ answered: boolean }>()
+      origin.handle((req, res) => {
+        res.on('close', () => originSawClose.resolve({ answered: res.writableEnded }))
+        req.resume()
+        arrived.resolve(req)
+      })
+      const req = httpRequest(`${patient.url}/hang`)
+      req.on('error', () => {})
+      req.end()
+      const received = await within(arrived.promise, 5000, 'the origin received the request before the client left')
+      assert.equal(received.url, '/hang')
+      req.destroy()
+      const { answered } = await within(originSawClose.promise, 2000, 'the origin request was closed after the client left')
+      assert.equal(answered, false, 'the origin never answered: its request was aborted, not completed')
+    } finally {
+      await patient.close()
+    }
   })
 
   test('past lock.maxQueue and lock.waitMs: 503 with Retry-After', async () => {
@@ -133,13 +151,8 @@ describe('forwarding', () => {
       res.writeHead(200, { etag: '"v1"', 'content-type': 'application/json' })
       res.end(req.method === 'HEAD' ? undefined : '{}')
     })
-    const { port } = new URL(gw.url)
-    const socket = connect(Number(port), '127.0.0.1')
-    await once(socket, 'connect')
-    socket.write('PUT /expect HTTP/1.1\r\nHost: x\r\nIf-Match: "v0"\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n')
-    let text = ''
-    socket.on('data', (c: Buffer) => { text += c.toString() })
-    await once(socket, 'close')
+    const { text, closedAfterMs } = await rawExchange(gw.url, 'PUT /expect HTTP/1.1\r\nHost: x\r\nIf-Match: "v0"\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n')
+    assert.notEqual(closedAfterMs, undefined, 'ifgate closes the connection whose body it did not read')
     assert.match(text, /^HTTP\/1\.1 412 /)
     assert.doesNotMatch(text, /100 Continue/)
     assert.equal(origin.seen.filter((r) => r.method === 'PUT' && r.url === '/expect').length, 0)
@@ -168,18 +181,14 @@ describe('forwarding', () => {
       socket.on('end', () => socket.destroy())
       assert.equal(req.headers.via, '1.1 ifgate')
     })
-    const { port } = new URL(gw.url)
-    const socket = connect(Number(port), '127.0.0.1')
-    await once(socket, 'connect')
-    socket.write('GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n')
-    let text = ''
-    socket.on('data', (c: Buffer) => {
-      text += c.toString()
-      if (text.includes('\r\n\r\n') && !text.includes('echo:')) socket.write('ping')
+    const { text } = await rawExchange(gw.url, 'GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n', {
+      until: (received, socket) => {
+        if (received.includes('\r\n\r\n') && !received.includes('echo:')) socket.write('ping')
+        return received.includes('echo:ping')
+      }
     })
-    while (!text.includes('echo:ping')) await once(socket, 'data')
+    assert.match(text, /echo:ping/, 'the origin echoed through the tunnel')
     assert.match(text, /^HTTP\/1\.1 101 /)
-    socket.destroy()
   })
 
   test('no route → 404 problem', async () => {

@@ -2,36 +2,13 @@ import { after, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { connect, type AddressInfo, type Socket } from 'node:net'
-import { request, type Response } from '../helpers/http.ts'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { connect, type Socket } from 'node:net'
+import { rawExchange, request, startServer, type Response } from '../helpers/http.ts'
 import { startIfgate, type TestGateway } from '../helpers/start-ifgate.ts'
 import type { LogLine } from '../helpers/log-sink.ts'
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void
-
-async function origin (handler: Handler): Promise<{ url: string; server: Server }> {
-  const server = createServer(handler)
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server }
-}
-
-/** A raw client connection to ifgate; resolves with everything received until it closes (or `ms`). */
-async function rawExchange (url: string, write: (socket: Socket) => Promise<void>, ms: number): Promise<{ text: string; closedAfterMs: number | undefined }> {
-  const socket = connect(Number(new URL(url).port), '127.0.0.1')
-  await once(socket, 'connect')
-  const started = Date.now()
-  let text = ''
-  let closedAfterMs: number | undefined
-  socket.on('data', (c: Buffer) => { text += c.toString('latin1') })
-  socket.on('error', () => {})
-  const closed = once(socket, 'close').then(() => { closedAfterMs = Date.now() - started })
-  await write(socket)
-  await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, ms))])
-  socket.destroy()
-  return { text, closedAfterMs }
-}
 
 const json = (res: ServerResponse, body = '{"a":1}', extra: Record<string, string> = {}): void => {
   res.writeHead(200, { 'content-type': 'application/json', etag: '"v1"', ...extra })
@@ -62,7 +39,7 @@ const rows: Row[] = [
     name: 'server.headersTimeoutMs: a client that never finishes its headers (slowloris) → 408',
     config: { server: { headersTimeoutMs: 200, requestTimeoutMs: 5000 } },
     handler: (_req, res) => json(res),
-    trip: async (gw) => rawStatus((await rawExchange(gw.url, async (s) => { s.write('GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ') }, 3000)).text),
+    trip: async (gw) => rawStatus((await rawExchange(gw.url, 'GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ', { timeoutMs: 3000 })).text),
     line: (l) => l.msg === 'client request refused',
     want: { status: 408, code: 'IFG_ERR_REQUEST_TIMEOUT' }
   },
@@ -70,7 +47,7 @@ const rows: Row[] = [
     name: 'server.requestTimeoutMs: a client whose body never completes → 408',
     config: { server: { headersTimeoutMs: 200, requestTimeoutMs: 400 } },
     handler: (req, res) => { req.resume(); req.on('end', () => json(res)) },
-    trip: async (gw) => rawStatus((await rawExchange(gw.url, async (s) => { s.write('PUT /trickle HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789') }, 3000)).text),
+    trip: async (gw) => rawStatus((await rawExchange(gw.url, 'PUT /trickle HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789', { timeoutMs: 3000 })).text),
     line: (l) => l.status === 408,
     want: { status: 408, code: 'IFG_ERR_REQUEST_TIMEOUT' }
   },
@@ -78,7 +55,7 @@ const rows: Row[] = [
     name: 'server.maxHeaderBytes: oversized request headers → 431',
     config: { server: { maxHeaderBytes: 2048 } },
     handler: (_req, res) => json(res),
-    trip: async (gw) => rawStatus((await rawExchange(gw.url, async (s) => { s.write(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(4096)}\r\n\r\n`) }, 3000)).text),
+    trip: async (gw) => rawStatus((await rawExchange(gw.url, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(4096)}\r\n\r\n`, { timeoutMs: 3000 })).text),
     line: (l) => l.msg === 'client request refused',
     want: { status: 431, code: 'IFG_ERR_HEADERS_TOO_LARGE' }
   },
@@ -157,8 +134,8 @@ describe('every limit trips with a clear status and a log line', () => {
 
   for (const row of rows) {
     test(row.name, async () => {
-      const o = await origin(row.handler)
-      cleanups.push(async () => { o.server.closeAllConnections(); o.server.close() })
+      const o = await startServer(row.handler)
+      cleanups.push(o.close)
       const gw = await startIfgate(o.url, row.config)
       cleanups.push(() => gw.close())
       const got = await row.trip(gw)
@@ -173,11 +150,11 @@ describe('every limit trips with a clear status and a log line', () => {
   }
 
   test('server.keepAliveTimeoutMs: an idle client connection is closed after the timeout', async () => {
-    const o = await origin((_req, res) => json(res))
-    cleanups.push(async () => { o.server.closeAllConnections(); o.server.close() })
+    const o = await startServer((_req, res) => json(res))
+    cleanups.push(o.close)
     const gw = await startIfgate(o.url, { server: { keepAliveTimeoutMs: 300 } })
     cleanups.push(() => gw.close())
-    const { text, closedAfterMs } = await rawExchange(gw.url, async (s) => { s.write('GET /ka HTTP/1.1\r\nHost: x\r\n\r\n') }, 3000)
+    const { text, closedAfterMs } = await rawExchange(gw.url, 'GET /ka HTTP/1.1\r\nHost: x\r\n\r\n', { timeoutMs: 3000 })
     assert.match(text, /^HTTP\/1\.1 200 /)
     assert.ok(closedAfterMs !== undefined && closedAfterMs >= 250 && closedAfterMs < 2000, `closed after ${closedAfterMs} ms`)
     const line = await gw.logs.waitFor((l) => l.path === '/ka')
@@ -212,8 +189,8 @@ describe('every limit trips with a clear status and a log line', () => {
 
   test('maxHashBytes: a body over the limit gets no synthesized ETag, and streams whole', async () => {
     const big = 'x'.repeat(4096)
-    const o = await origin((_req, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end(big) })
-    cleanups.push(async () => { o.server.closeAllConnections(); o.server.close() })
+    const o = await startServer((_req, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end(big) })
+    cleanups.push(o.close)
     const gw = await startIfgate(o.url, { defaults: { maxHashBytes: 1024 } })
     cleanups.push(() => gw.close())
     const res = await request(`${gw.url}/big`)
@@ -227,8 +204,8 @@ describe('every limit trips with a clear status and a log line', () => {
 
   test('cache.maxEntries and cache.maxBytes: the store stays within both, evictions are counted', async () => {
     let n = 0
-    const o = await origin((_req, res) => json(res, '{}', { etag: `"e${n++}"` }))
-    cleanups.push(async () => { o.server.closeAllConnections(); o.server.close() })
+    const o = await startServer((_req, res) => json(res, '{}', { etag: `"e${n++}"` }))
+    cleanups.push(o.close)
     for (const cache of [{ maxEntries: 5, maxBytes: 1_000_000 }, { maxEntries: 1000, maxBytes: 2000 }]) {
       const gw = await startIfgate(o.url, { cache })
       cleanups.push(() => gw.close())

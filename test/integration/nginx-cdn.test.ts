@@ -15,15 +15,28 @@ for (const repair of [false, true]) {
     let origin: LegacyOrigin
     let gw: TestGateway
     let cdn: NginxCdn
+    /** What before() has started so far, in order: it may fail part-way (no nginx, say). */
+    const started: Array<{ close (): Promise<unknown> }> = []
     before(async () => {
       origin = await startLegacyOrigin({ etag: 'strong' })
+      started.push(origin)
       gw = await startIfgate(origin.url, repair ? { defaults: { repair: ['weakened-etag'] } } : {})
+      started.push(gw)
       cdn = await startNginxCdn(new URL(gw.url).host)
+      started.push(cdn)
     })
     after(async () => {
-      await cdn.close()
-      await gw.close()
-      await origin.close()
+      // Closes everything that was started, newest first, even when one close fails: anything left
+      // open keeps the event loop alive and the file never ends.
+      const failures: unknown[] = []
+      for (const service of started.splice(0).reverse()) {
+        try {
+          await service.close()
+        } catch (err) {
+          failures.push(err)
+        }
+      }
+      if (failures.length > 0) throw failures[0]
     })
 
     /** Reads through nginx as a browser does; nginx compresses and weakens the strong ETag. */

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { childEnv } from '../helpers/child-env.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -14,7 +15,7 @@ const modes: Array<{ name: string; args: string[]; env: Record<string, string> }
 
 for (const mode of modes) {
   test(`${mode.name}: human-readable lines instead of JSON, and SIGTERM still drains to exit 0`, async () => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'ifgate.js'), '--origin', 'http://127.0.0.1:9', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', ...mode.args], { env: { ...process.env, ...mode.env, NODE_TEST_CONTEXT: '' }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'ifgate.js'), '--origin', 'http://127.0.0.1:9', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', ...mode.args], { env: childEnv(mode.env), stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
     await new Promise<void>((resolve) => {

@@ -90,6 +90,37 @@ for (const c of hasCases) {
   })
 }
 
-test('CONDITIONAL_HEADERS names the five RFC 9110 §13.1 fields in lower case', () => {
-  assert.deepEqual([...CONDITIONAL_HEADERS], ['if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since', 'if-range'])
+// CONDITIONAL_HEADERS against what readConditionals and hasConditionals do: each name it lists is
+// read into a field of its own, every field of Conditionals comes from one of them, and no other
+// name (near misses and the capitalised spellings Node never delivers included) is read at all.
+const IGNORED_NAMES = [
+  ...CONDITIONAL_HEADERS.map((name) => name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase())),
+  ...CONDITIONAL_HEADERS.map((name) => name.toUpperCase()),
+  'if', 'if-', 'if-matches', 'if-none', 'x-if-match', 'if_match', 'if-modified', 'if-range-since', 'range',
+  'etag', 'last-modified', 'match', 'accept', 'cache-control', 'expect', 'vary'
+]
+
+test('readConditionals reads each of CONDITIONAL_HEADERS into a field of its own, all five fields among them', () => {
+  const fields = CONDITIONAL_HEADERS.map((name) => {
+    const read = Object.keys(readConditionals({ [name]: [IMF] }))
+    assert.equal(read.length, 1, `${name} alone is read into one field: ${read.join(', ')}`)
+    return read[0]
+  })
+  assert.equal(new Set(fields).size, fields.length, `each name has a field of its own: ${fields.join(', ')}`)
+  const everything = Object.fromEntries(CONDITIONAL_HEADERS.map((name) => [name, [IMF]]))
+  assert.deepEqual(Object.keys(readConditionals(everything)).sort(), [...fields].sort(), 'all names at once fill exactly their fields')
+  const allFive = readCases.find((c) => c.name === 'all five together')!
+  assert.deepEqual([...fields].sort(), Object.keys(allFive.want).sort(), 'the fields are the five of Conditionals')
+})
+
+test('readConditionals ignores every field CONDITIONAL_HEADERS does not name', () => {
+  for (const name of IGNORED_NAMES) {
+    assert.ok(!CONDITIONAL_HEADERS.includes(name), name)
+    assert.deepEqual(readConditionals({ [name]: [IMF] }), {}, name)
+  }
+})
+
+test('hasConditionals: each of CONDITIONAL_HEADERS but If-Range makes a request conditional, no other field does', () => {
+  for (const name of CONDITIONAL_HEADERS) assert.equal(hasConditionals(readConditionals({ [name]: ['"a"'] })), name !== 'if-range', name)
+  for (const name of IGNORED_NAMES) assert.equal(hasConditionals(readConditionals({ [name]: ['"a"'] })), false, name)
 })

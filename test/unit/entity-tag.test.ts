@@ -4,9 +4,8 @@ import {
   formatEntityTag, formatEntityTagList, parseEntityTag, parseEntityTagList, scanEntityTag, strongMatch, weakMatch,
   type EntityTag, type EntityTagList
 } from '../../src/http/entity-tag.ts'
+import { S, W } from '../helpers/tags.ts'
 
-const S = (opaque: string): EntityTag => ({ weak: false, opaque })
-const W = (opaque: string): EntityTag => ({ weak: true, opaque })
 const list = (tags: EntityTag[], malformed: string[] = []): EntityTagList => ({ any: false, tags, malformed })
 const ANY: EntityTagList = { any: true, tags: [], malformed: [] }
 

@@ -1,22 +1,21 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Pool } from 'undici'
 import { DEFAULTS } from '../../src/config/defaults.ts'
 import type { Policy } from '../../src/config/types.ts'
 import { startExchange, type BodySink, type OriginResponse } from '../../src/origin/exchange.ts'
 import { lookupValidators } from '../../src/origin/lookup.ts'
+import { startServer, type LocalServer } from '../helpers/http.ts'
 
 /** A real origin on loopback: /bytes/N sends N bytes in 16 KiB writes; /stall sends a head, then nothing. */
-let server: Server
+let origin: LocalServer
 let pool: Pool
 let connections = 0
 const pattern = (n: number): Buffer => Buffer.from(Array.from({ length: n }, (_, i) => i % 251))
 
 before(async () => {
-  server = createServer((req, res) => {
+  origin = await startServer((req, res) => {
     if (req.url === '/stall') {
       res.writeHead(200, { 'content-length': '10' })
       res.write('abc')
@@ -29,14 +28,12 @@ before(async () => {
     for (let i = 0; i < n; i += 16384) res.write(body.subarray(i, i + 16384))
     res.end()
   })
-  server.on('connection', () => { connections++ })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  pool = new Pool(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+  origin.server.on('connection', () => { connections++ })
+  pool = new Pool(origin.url)
 })
 after(async () => {
   await pool.close()
-  server.closeAllConnections()
-  await new Promise((resolve) => server.close(resolve))
+  await origin.close()
 })
 
 const ask = (path: string): Promise<OriginResponse> =>
@@ -129,7 +126,7 @@ test('an origin that stalls mid-body fails the sink with undici\'s body timeout'
 
 test('HEAD lookups keep their origin connection (undici would close it after every HEAD)', async () => {
   const policy = { ...DEFAULTS.defaults, etags: 'origin' } as unknown as Policy
-  const solo = new Pool(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { connections: 1 })
+  const solo = new Pool(origin.url, { connections: 1 })
   const before = connections
   try {
     for (let i = 0; i < 5; i++) {

@@ -1,13 +1,10 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer } from 'node:http'
-import { once } from 'node:events'
-import type { AddressInfo } from 'node:net'
 import { gunzipSync } from 'node:zlib'
 import pino from 'pino'
 import { startLegacyOrigin, type EtagMode, type LegacyOrigin } from '../helpers/legacy-origin.ts'
 import { parseMorganLine, startJsonServer, type JsonServer } from '../helpers/json-server.ts'
-import { freePort, request } from '../helpers/http.ts'
+import { REQUEST_TIMEOUT_MS, freePort, rawExchange, request, startServer, type LocalServer } from '../helpers/http.ts'
 import { logSink } from '../helpers/log-sink.ts'
 
 function pidAlive (pid: number): boolean {
@@ -181,23 +178,18 @@ describe('scripted legacy origin: routes, write counter and request log', () => 
 })
 
 describe('http helpers', () => {
-  const server = createServer((req, res) => {
-    res.setHeader('x-seen', req.rawHeaders.filter((_, i) => i % 2 === 0 && req.rawHeaders[i].toLowerCase() === 'if-match').length)
-    res.setHeader('x-Mixed-Case', 'yes')
-    res.end(JSON.stringify({ method: req.method }))
-  })
+  let server: LocalServer
   before(async () => {
-    server.listen(0, '127.0.0.1')
-    await once(server, 'listening')
+    server = await startServer((req, res) => {
+      res.setHeader('x-seen', req.rawHeaders.filter((_, i) => i % 2 === 0 && req.rawHeaders[i].toLowerCase() === 'if-match').length)
+      res.setHeader('x-Mixed-Case', 'yes')
+      res.end(JSON.stringify({ method: req.method }))
+    })
   })
-  after(async () => {
-    server.close()
-    await once(server, 'close')
-  })
+  after(() => server.close())
 
   test('request() sends repeated field lines and exposes raw response headers', async () => {
-    const { port } = server.address() as AddressInfo
-    const res = await request(`http://127.0.0.1:${port}/`, { method: 'DELETE', headers: { 'if-match': ['"a"', '"b"'] } })
+    const res = await request(`${server.url}/`, { method: 'DELETE', headers: { 'if-match': ['"a"', '"b"'] } })
     assert.equal(res.headers['x-seen'], '2')
     assert.ok(res.rawHeaders.includes('x-Mixed-Case'))
     assert.deepEqual(res.json(), { method: 'DELETE' })
@@ -207,6 +199,31 @@ describe('http helpers', () => {
     const port = await freePort()
     assert.ok(port > 0 && port < 65536)
     await assert.rejects(request(`http://127.0.0.1:${port}/`), /ECONNREFUSED/)
+  })
+
+  test('startServer() listens on 127.0.0.1; close() ends a connection still waiting and returns one promise', async () => {
+    const arrived = Promise.withResolvers<void>()
+    const hanging = await startServer(() => arrived.resolve())
+    assert.equal(hanging.url, `http://127.0.0.1:${hanging.port}`)
+    const pending = request(`${hanging.url}/never`).then(() => 'answered', (err: Error) => err.message)
+    await arrived.promise
+    const closing = hanging.close()
+    assert.equal(hanging.close(), closing)
+    await closing
+    assert.equal(hanging.server.listening, false)
+    assert.match(await pending, /socket hang up|ECONNRESET/)
+  })
+
+  test('rawExchange() sends the bytes as given and returns the reply, and when the server closed', async () => {
+    const raw = await rawExchange(server.url, 'GET / HTTP/1.1\r\nHost: x\r\nIf-Match: "a"\r\nIf-Match: "b"\r\nConnection: close\r\n\r\n')
+    assert.match(raw.text, /^HTTP\/1\.1 200 OK\r\n[\s\S]*x-seen: 2\r\n[\s\S]*\r\n\r\n\{"method":"GET"\}$/)
+    assert.ok(raw.closedAfterMs !== undefined && raw.closedAfterMs < REQUEST_TIMEOUT_MS, `closed after ${raw.closedAfterMs} ms`)
+    const open = await rawExchange(server.port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', { timeoutMs: 200 })
+    assert.match(open.text, /^HTTP\/1\.1 200 /)
+    assert.equal(open.closedAfterMs, undefined, 'a keep-alive connection is still open when the timeout ends the exchange')
+    const until = await rawExchange(server.port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', { until: (text) => text.endsWith('}') })
+    assert.match(until.text, /\{"method":"GET"\}$/)
+    assert.equal(until.closedAfterMs, undefined)
   })
 })
 

@@ -4,9 +4,8 @@ import { once } from 'node:events'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import type { AddressInfo } from 'node:net'
 import { createLegacyApi, MAX_BODY_BYTES, type LegacyApi } from '../../examples/legacy-api/server.ts'
-import { request } from '../helpers/http.ts'
+import { listenLocal, request, type LocalServer } from '../helpers/http.ts'
 
 const SEED = {
   todos: [
@@ -60,18 +59,14 @@ const cases: Case[] = [
 
 describe('example legacy API: routes', () => {
   let api: LegacyApi
+  let local: LocalServer
   let base: string
   before(async () => {
     api = createLegacyApi({ seed: SEED })
-    api.server.listen(0, '127.0.0.1')
-    await once(api.server, 'listening')
-    base = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`
+    local = await listenLocal(api.server)
+    base = local.url
   })
-  after(async () => {
-    api.server.close()
-    api.server.closeAllConnections()
-    await once(api.server, 'close')
-  })
+  after(() => local.close())
 
   for (const c of cases) {
     test(c.name, async () => {
@@ -132,17 +127,12 @@ describe('example legacy API: routes', () => {
 
 describe('example legacy API: bundled seed', () => {
   const bundled = createLegacyApi()
-  before(async () => {
-    bundled.server.listen(0, '127.0.0.1')
-    await once(bundled.server, 'listening')
-  })
-  after(async () => {
-    bundled.server.close()
-    await once(bundled.server, 'close')
-  })
+  let local: LocalServer
+  before(async () => { local = await listenLocal(bundled.server) })
+  after(() => local.close())
 
   test('without a seed it serves examples/legacy-api/seed.json', async () => {
-    const res = await request(`http://127.0.0.1:${(bundled.server.address() as AddressInfo).port}/`)
+    const res = await request(`${local.url}/`)
     assert.deepEqual(Object.keys(res.json()).sort(), ['todos', 'users'])
     assert.ok(res.json().todos.count >= 2)
   })

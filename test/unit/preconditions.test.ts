@@ -7,6 +7,7 @@ import {
   type CheckResult, type CurrentValidators
 } from '../../src/http/preconditions.ts'
 import { PRECONDITION_CASES, methodsOf, toHeadersDistinct } from '../cases/preconditions.cases.ts'
+import { AT_LM, BEFORE_LM, LM, S, W } from '../helpers/tags.ts'
 
 for (const c of PRECONDITION_CASES) {
   for (const method of methodsOf(c)) {
@@ -18,12 +19,7 @@ for (const c of PRECONDITION_CASES) {
   }
 }
 
-const S = (opaque: string): EntityTag => ({ weak: false, opaque })
-const W = (opaque: string): EntityTag => ({ weak: true, opaque })
-const LM = 784111777
 const CUR: CurrentValidators = { etags: [S('v1')], lastModified: LM }
-const AT_LM = 'Sun, 06 Nov 1994 08:49:37 GMT'
-const BEFORE_LM = 'Sun, 06 Nov 1994 08:49:36 GMT'
 
 // The tag reported with an If-None-Match decision is the request's member that matched
 const tagCases: { name: string; input: { method: string; inm: string[]; current: CurrentValidators }; want: EntityTag | undefined }[] = [
@@ -82,7 +78,35 @@ for (const c of checkCases) {
   })
 }
 
-test('DECISIONS and PRECONDITION_HEADERS list the vocabulary in RFC 9110 §13.2.2 order', () => {
-  assert.deepEqual([...DECISIONS], ['proceed', 'not-modified', 'precondition-failed'])
-  assert.deepEqual([...PRECONDITION_HEADERS], ['if-match', 'if-unmodified-since', 'if-none-match', 'if-modified-since'])
+// DECISIONS and PRECONDITION_HEADERS against what evaluatePreconditions does over the whole table.
+const decided = PRECONDITION_CASES.flatMap((c) => methodsOf(c).map((method) => ({
+  name: `[${method}] ${c.name}`,
+  decision: evaluatePreconditions(method, readConditionals(toHeadersDistinct(c.headers)), c.current)
+})))
+
+test('DECISIONS: every decision the table reaches is one of them, and each of them is reached', () => {
+  for (const { name, decision } of decided) assert.ok((DECISIONS as readonly string[]).includes(decision.result), `${name}: ${decision.result}`)
+  for (const result of DECISIONS) assert.ok(decided.some((d) => d.decision.result === result), `some row decides ${result}`)
+})
+
+test('PRECONDITION_HEADERS: a header that decides is one of them, and each of them decides some row', () => {
+  for (const { name, decision } of decided) {
+    if (decision.result === 'proceed') continue
+    assert.ok((PRECONDITION_HEADERS as readonly string[]).includes(decision.header ?? ''), `${name}: ${decision.header}`)
+  }
+  for (const header of PRECONDITION_HEADERS) assert.ok(decided.some((d) => d.decision.header === header), `some row is decided by ${header}`)
+})
+
+test('PRECONDITION_HEADERS are in evaluation order: with all of them failing from the n-th on, the n-th decides', () => {
+  // On a GET each of these is false for CUR: a stale If-Match, an IUS before Last-Modified,
+  // If-None-Match naming the current tag, an IMS at Last-Modified.
+  const failing: Record<string, string[]> = {
+    'if-match': ['"v0"'], 'if-unmodified-since': [BEFORE_LM], 'if-none-match': ['"v1"'], 'if-modified-since': [AT_LM]
+  }
+  PRECONDITION_HEADERS.forEach((header, n) => {
+    const headers = Object.fromEntries(PRECONDITION_HEADERS.slice(n).map((h) => [h, failing[h]]))
+    const decision = evaluatePreconditions('GET', readConditionals(headers), CUR)
+    assert.equal(decision.header, header, `${Object.keys(headers).join(', ')}`)
+    assert.notEqual(decision.result, 'proceed')
+  })
 })
