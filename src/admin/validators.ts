@@ -2,14 +2,18 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { Gateway } from '../pipeline/gateway.ts'
 import { historyOf, variantsOf } from '../validators/entry.ts'
+import { normalizeTarget } from '../http/request-target.ts'
 import { resourceKey } from '../validators/store.ts'
 
 /** Returns the store key of `url` (path and query as a client requests it through ifgate), or an error text. */
 export function keyOfUrl (gw: Gateway, url: string | null, host: string | null): { key: string; route: string } | { error: string } {
   if (url === null || !url.startsWith('/')) return { error: 'url= must be the path and query a client requests through ifgate, e.g. url=/todos/1' }
-  const route = gw.routes.match(host ?? undefined, url)
-  if (route === undefined) return { error: `no route matches ${host ?? ''}${url.split('?')[0]}` }
-  return { key: resourceKey(route.origin, route.originPathPrefix + url), route: route.id }
+  // Normalised as a request for it would be (SPEC §2), so every spelling names the same entry.
+  const target = normalizeTarget(url, gw.config.server)
+  if (!target.ok) return { error: `url=: ${target.reason}` }
+  const route = gw.routes.match(host ?? undefined, target.pathAndQuery)
+  if (route === undefined) return { error: `no route matches ${host ?? ''}${target.pathAndQuery.split('?')[0]}` }
+  return { key: resourceKey(route.origin, route.originPathPrefix + target.pathAndQuery), route: route.id }
 }
 
 /** Returns what ifgate knows of one resource, as GET /validators shows it (ages in ms from `now`). */
@@ -25,6 +29,7 @@ export async function describe (gw: Gateway, key: string, route: string, now: nu
       ? null
       : variantsOf(entry).map((v) => ({
         variant: v.variantKey === '' ? null : v.variantKey.slice(0, -1).split('\n'),
+        learnedWithCredentials: v.principal !== '',
         etag: v.etag ?? null,
         lastModified: v.lastModified ?? null,
         source: v.source,
@@ -54,7 +59,9 @@ function digest (text: string): Buffer {
 export function authorize (req: IncomingMessage, token: string | null): { ok: true } | { ok: false; status: number; detail: string } {
   if (token === null) return { ok: false, status: 403, detail: 'DELETE /validators is refused: no admin.token is configured (IFGATE_ADMIN_TOKEN)' }
   const header = req.headers.authorization
-  const sent = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : undefined
+  // RFC 9110 §11.1: the auth-scheme is case-insensitive (`bearer`, `BEARER`).
+  const scheme = typeof header === 'string' ? /^bearer +(\S+) *$/i.exec(header) : null
+  const sent = scheme === null ? undefined : scheme[1]
   // Digests of equal length, compared in constant time, so the answer time says nothing of the token.
   if (sent === undefined || !timingSafeEqual(digest(sent), digest(token))) return { ok: false, status: 401, detail: 'a valid Authorization: Bearer <admin.token> is required' }
   return { ok: true }

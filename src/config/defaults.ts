@@ -42,7 +42,8 @@ export const DEFAULTS: Config = deepFreeze({
     lock: {
       waitMs: 10_000,
       maxQueue: 1_000
-    }
+    },
+    keyBy: []
   },
   cache: {
     maxEntries: 100_000,
@@ -53,7 +54,11 @@ export const DEFAULTS: Config = deepFreeze({
     headersTimeoutMs: 10_000,
     requestTimeoutMs: 60_000,
     keepAliveTimeoutMs: 5_000,
-    maxHeaderBytes: 16_384
+    maxHeaderBytes: 16_384,
+    maxBufferBytes: 1_048_576,
+    mergeSlashes: true,
+    escapedSlashes: 'reject',
+    trustForwarded: false
   },
   shutdownTimeoutMs: 10_000,
   routes: [],

@@ -13,7 +13,8 @@ export function routePolicy (defaults: Policy, route: RouteConfig): Policy {
     validatorTtlMs: route.validatorTtlMs ?? defaults.validatorTtlMs,
     maxHashBytes: route.maxHashBytes ?? defaults.maxHashBytes,
     timeouts: { ...defaults.timeouts, ...route.timeouts },
-    lock: { ...defaults.lock, ...route.lock }
+    lock: { ...defaults.lock, ...route.lock },
+    keyBy: route.keyBy ?? defaults.keyBy
   }
 }
 

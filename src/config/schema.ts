@@ -1,5 +1,5 @@
 import { DEFAULTS } from './defaults.ts'
-import { ETAG_MODES, LOG_LEVELS, LOOKUP_ERROR_POLICIES, MODES, OWNERSHIPS, REPAIRS, type Policy } from './types.ts'
+import { ESCAPED_SLASHES, ETAG_MODES, LOG_LEVELS, LOOKUP_ERROR_POLICIES, MODES, OWNERSHIPS, REPAIRS, type Policy } from './types.ts'
 
 /** setTimeout's largest delay: longer values fire at once, so no `…Ms` setting may exceed it. */
 const MAX_MS = 2_147_483_647
@@ -12,6 +12,8 @@ export const ORIGIN_PATTERN = '^https?://[^/?#@\\s]+(/[^?#\\s]*)?$'
 export const PATH_PATTERN = '^/[^?#\\s]*$'
 /** A host name or address, optionally with a port (ignored when matching). */
 export const HOST_PATTERN = '^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_](?:[A-Za-z0-9._-]*[A-Za-z0-9_.])?)(:[0-9]{1,5})?$'
+/** An HTTP field name (RFC 9110 §5.1 token), lower case. */
+export const FIELD_NAME_PATTERN = '^[!#$%&\'*+.^_`|~0-9a-z-]+$'
 /** A bearer token: visible ASCII, no spaces. */
 export const TOKEN_PATTERN = '^[\\x21-\\x7E]+$'
 
@@ -21,7 +23,8 @@ export const PATTERN_PROBLEMS: Readonly<Record<string, string>> = {
   [ORIGIN_PATTERN]: 'must be an http:// or https:// URL without credentials, query or fragment',
   [PATH_PATTERN]: 'must start with / and contain no query, fragment or whitespace',
   [HOST_PATTERN]: 'must be a host name or address, optionally with :port',
-  [TOKEN_PATTERN]: 'must be visible ASCII characters without spaces'
+  [TOKEN_PATTERN]: 'must be visible ASCII characters without spaces',
+  [FIELD_NAME_PATTERN]: 'must be an HTTP field name in lower case (e.g. authorization)'
 }
 
 type Schema = Record<string, unknown>
@@ -86,7 +89,14 @@ function policyProperties (inRoute: boolean): Record<string, Schema> {
     lock: object(`The per-resource write lock; ${inRoute ? 'each key overrides the same key of defaults.lock' : 'a route may override each key'}.`, {
       waitMs: ms('How long a write may wait for the lock before 503 with Retry-After.', 0, d('lock.waitMs', l.waitMs)),
       maxQueue: integer('Writes that may wait per resource, not counting the holder; past it, 503 with Retry-After.', 'requests', 0, 1_000_000, d('lock.maxQueue', l.maxQueue))
-    })
+    }),
+    keyBy: withDefault({
+      type: 'array',
+      uniqueItems: true,
+      maxItems: 16,
+      items: { type: 'string', pattern: FIELD_NAME_PATTERN },
+      description: `Request headers whose values name different resources at one URL (a tenant or user header): the resource key includes a digest of their values, and where the origin's Vary names one, a tag is current only for requests with the same value. Unit: list of lower-case header names. ${defaultText(d('keyBy', p.keyBy))}`
+    }, d('keyBy', p.keyBy))
   }
 }
 
@@ -117,7 +127,11 @@ export const CONFIG_SCHEMA = {
       headersTimeoutMs: ms('Time a client has to send the request headers; at most requestTimeoutMs.', 1, { value: D.server.headersTimeoutMs }),
       requestTimeoutMs: ms('Time a client has to send the whole request.', 1, { value: D.server.requestTimeoutMs }),
       keepAliveTimeoutMs: ms('How long an idle client connection is kept open.', 1, { value: D.server.keepAliveTimeoutMs }),
-      maxHeaderBytes: integer('Largest request header section accepted; larger gets 431.', 'bytes', 1_024, 1_048_576, { value: D.server.maxHeaderBytes })
+      maxHeaderBytes: integer('Largest request header section accepted; larger gets 431.', 'bytes', 1_024, 1_048_576, { value: D.server.maxHeaderBytes }),
+      maxBufferBytes: integer('Write bodies up to this size are received before the resource lock is taken, so a slow uploader holds no lock; larger bodies stream while it is held.', 'bytes', 0, 1_073_741_824, { value: D.server.maxBufferBytes }),
+      mergeSlashes: withDefault({ type: 'boolean', description: `true: repeated slashes in a request path are merged (//a/b is /a/b) before routing, keying and forwarding. Unit: boolean. ${defaultText({ value: D.server.mergeSlashes })}` }, { value: D.server.mergeSlashes }),
+      escapedSlashes: oneOf('An encoded slash or backslash (%2F, %5C) in a request path. reject: 400; keep: routed and forwarded as is (for origins that give it a meaning).', ESCAPED_SLASHES, { value: D.server.escapedSlashes }),
+      trustForwarded: withDefault({ type: 'boolean', description: `true: the client's X-Forwarded-Proto, X-Forwarded-Host and Forwarded are passed on (ifgate behind a CDN or load balancer that sets them); false: ifgate sets X-Forwarded-Proto and -Host from what it saw and drops the client's Forwarded. Unit: boolean. ${defaultText({ value: D.server.trustForwarded })}` }, { value: D.server.trustForwarded })
     }),
     shutdownTimeoutMs: ms('On SIGTERM or SIGINT, how long in-flight requests may finish before connections are cut.', 0, { value: D.shutdownTimeoutMs }),
     routes: {

@@ -23,6 +23,10 @@ export type Repair = typeof REPAIRS[number]
 export const LOOKUP_ERROR_POLICIES = ['reject', 'forward'] as const
 export type LookupErrorPolicy = typeof LOOKUP_ERROR_POLICIES[number]
 
+/** What an encoded slash or backslash (`%2F`, `%5C`) in a request path gets (SPEC §2). */
+export const ESCAPED_SLASHES = ['reject', 'keep'] as const
+export type EscapedSlashes = typeof ESCAPED_SLASHES[number]
+
 /** pino's levels, plus `silent`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export type LogLevel = typeof LOG_LEVELS[number]
@@ -61,6 +65,8 @@ export interface Policy {
   readonly maxHashBytes: number
   readonly timeouts: Timeouts
   readonly lock: LockPolicy
+  /** Lower-case request header names whose values name different resources at one URL (SPEC §2 keying). */
+  readonly keyBy: readonly string[]
 }
 
 /** A route as written in the config file: where it matches, where it goes, and its policy overrides. */
@@ -96,7 +102,20 @@ export interface Config {
   }
   readonly defaults: Policy
   readonly cache: { readonly maxEntries: number; readonly maxBytes: number; readonly historyDepth: number }
-  readonly server: { readonly headersTimeoutMs: number; readonly requestTimeoutMs: number; readonly keepAliveTimeoutMs: number; readonly maxHeaderBytes: number }
+  readonly server: {
+    readonly headersTimeoutMs: number
+    readonly requestTimeoutMs: number
+    readonly keepAliveTimeoutMs: number
+    readonly maxHeaderBytes: number
+    /** Write bodies up to this size are received before the lock is taken (SPEC §2: a slow uploader holds no lock). */
+    readonly maxBufferBytes: number
+    /** true: repeated slashes in a path are merged (`//a` is `/a`) before routing and keying. */
+    readonly mergeSlashes: boolean
+    /** reject: `%2F` / `%5C` in a path is 400; keep: forwarded as is. */
+    readonly escapedSlashes: EscapedSlashes
+    /** true: the client's X-Forwarded-Proto / -Host / Forwarded are kept (ifgate behind a trusted CDN or load balancer). */
+    readonly trustForwarded: boolean
+  }
   readonly shutdownTimeoutMs: number
   readonly routes: readonly RouteConfig[]
   /** The file the config came from, or null (flags and environment only). */

@@ -85,3 +85,16 @@ export function preconditionRequired (method: string, requestId: string): Proble
     hint: 'Read the resource first (GET returns its ETag), then send the write with If-Match: <that ETag>.'
   }
 }
+
+const DENIED_TITLES: Readonly<Record<number, string>> = { 401: 'Unauthorized', 403: 'Forbidden', 407: 'Proxy Authentication Required' }
+
+/** Returns the problem body that relays the origin's 401/403/407 to a lookup made with the client's credentials. */
+export function originDenied (status: number, requestId: string): Problem {
+  return {
+    type: DECISION_TYPE_BASE + 'origin-denied',
+    title: DENIED_TITLES[status] ?? 'Denied',
+    status,
+    detail: `The origin answered ${status} when ifgate read the resource with this request's credentials, so the write was not forwarded.`,
+    requestId
+  }
+}

@@ -1,7 +1,7 @@
 import type { RequestContext } from '../pipeline/context.ts'
 import type { IfgateError } from '../errors.ts'
 import { VIA } from '../origin/headers.ts'
-import { toProblem, type Problem } from './problem.ts'
+import { originDenied, toProblem, type Problem } from './problem.ts'
 
 /** Largest request body drained after an edge answer; a larger one closes the connection. */
 const DRAIN_LIMIT_BYTES = 64 * 1024
@@ -70,6 +70,23 @@ export function send304 (ctx: RequestContext, originHeaders: Readonly<Record<str
   ctx.decision = 'edge-304'
   ctx.res.writeHead(304, headers)
   ctx.res.end()
+}
+
+/** Challenge fields of a refusal, relayed with it so the client can authenticate (RFC 9110 §11.6). */
+const CHALLENGE_FIELDS = ['www-authenticate', 'proxy-authenticate'] as const
+
+/**
+ * Relays the origin's refusal of a lookup (401, 403, 407) with its status and challenge: who may
+ * read or write is the origin's to say (SPEC §2 "Credentials decide disclosure").
+ */
+export function sendDenied (ctx: RequestContext, status: number, originHeaders: Readonly<Record<string, string | string[] | undefined>>): void {
+  const extra: Record<string, string | string[]> = {}
+  for (const name of CHALLENGE_FIELDS) {
+    const value = originHeaders[name]
+    if (value !== undefined) extra[name] = value
+  }
+  ctx.decision = 'origin-denied'
+  sendProblem(ctx, originDenied(status, ctx.requestId), extra)
 }
 
 /** Sends the problem+json of an error (404 no route, 502/503/504, …) or cuts a response already under way. */

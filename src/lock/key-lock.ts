@@ -15,8 +15,12 @@ export type Release = () => void
  * Async so that a distributed implementation can stand behind it.
  */
 export interface KeyLock {
-  /** Resolves once the caller holds the lock of `key`; rejects with IFG_ERR_LOCK_TIMEOUT or IFG_ERR_LOCK_QUEUE_FULL. */
-  acquire (key: string, options: LockOptions): Promise<Release>
+  /**
+   * Resolves once the caller holds the lock of `key`; rejects with IFG_ERR_LOCK_TIMEOUT or
+   * IFG_ERR_LOCK_QUEUE_FULL, or with `signal.reason` as soon as `signal` aborts (the waiter leaves
+   * the queue at once: SPEC §2, a client that left is not written for).
+   */
+  acquire (key: string, options: LockOptions, signal?: AbortSignal): Promise<Release>
   /** Returns the number of requests waiting for `key`, or for every key when omitted. */
   waiting (key?: string): number
   /** Returns the number of keys currently held. */
@@ -26,6 +30,8 @@ export interface KeyLock {
 interface Waiter {
   grant: () => void
   timer: NodeJS.Timeout
+  /** Stops listening to the waiter's abort signal. */
+  forget: () => void
 }
 
 /** Returns a KeyLock for one process: a FIFO queue per held key, with bounded wait and length. */
@@ -52,7 +58,8 @@ export function createMemoryLock (): KeyLock {
   }
 
   return {
-    acquire (key, options) {
+    acquire (key, options, signal) {
+      if (signal?.aborted === true) return Promise.reject(signal.reason)
       const queue = queues.get(key)
       if (queue === undefined) {
         queues.set(key, [])
@@ -63,17 +70,31 @@ export function createMemoryLock (): KeyLock {
         return Promise.reject(new IfgateError('IFG_ERR_LOCK_QUEUE_FULL', `${queue.length} writes are already waiting for this resource (lock.maxQueue ${options.maxQueue})`, { retryAfterSeconds: retry }))
       }
       return new Promise<Release>((resolve, reject) => {
-        const waiter: Waiter = {
-          grant: () => resolve(releaser(key)),
-          timer: setTimeout(() => {
-            const index = queue.indexOf(waiter)
-            if (index !== -1) {
-              queue.splice(index, 1)
-              totalWaiting--
-            }
-            reject(new IfgateError('IFG_ERR_LOCK_TIMEOUT', `waited ${options.waitMs} ms for the write lock of this resource (lock.waitMs)`, { retryAfterSeconds: 1 }))
-          }, options.waitMs)
+        const leave = (): void => {
+          clearTimeout(waiter.timer)
+          waiter.forget()
+          const index = queue.indexOf(waiter)
+          if (index !== -1) {
+            queue.splice(index, 1)
+            totalWaiting--
+          }
         }
+        const onAbort = (): void => {
+          leave()
+          reject(signal?.reason)
+        }
+        const waiter: Waiter = {
+          grant: () => {
+            waiter.forget()
+            resolve(releaser(key))
+          },
+          timer: setTimeout(() => {
+            leave()
+            reject(new IfgateError('IFG_ERR_LOCK_TIMEOUT', `waited ${options.waitMs} ms for the write lock of this resource (lock.waitMs)`, { retryAfterSeconds: 1 }))
+          }, options.waitMs),
+          forget: () => signal?.removeEventListener('abort', onAbort)
+        }
+        signal?.addEventListener('abort', onAbort, { once: true })
         queue.push(waiter)
         totalWaiting++
       })

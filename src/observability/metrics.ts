@@ -68,7 +68,7 @@ function tallied<L extends string> (registry: Registry, name: string, help: stri
 export function createMetrics (deps: { readonly store: ValidatorStore; readonly lock: KeyLock }): Metrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
-  const requests = tallied(registry, 'ifgate_requests_total', 'Requests by route, method, status class and decision (forwarded, edge-412, edge-304, edge-428, error).', ['route', 'method', 'status_class', 'decision'])
+  const requests = tallied(registry, 'ifgate_requests_total', 'Requests by route, method, status class and decision (forwarded, edge-412, edge-304, edge-428, origin-denied, client-gone, error).', ['route', 'method', 'status_class', 'decision'])
   const edge412 = tallied(registry, 'ifgate_edge_412_total', 'Preconditions failed at the edge, by route and cause (SPEC §5).', ['route', 'cause'])
   const repairs = tallied(registry, 'ifgate_repairs_total', 'If-Match tags repaired before the comparison, by route and kind.', ['route', 'kind'])
   const observed = tallied(registry, 'ifgate_observed_total', 'Observe mode: what enforce mode would have answered at the edge, by route, decision and cause (none for 304/428).', ['route', 'would_decide', 'cause'])

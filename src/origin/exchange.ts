@@ -141,8 +141,8 @@ export interface ExchangeOptions {
   readonly path: string
   readonly method: Dispatcher.HttpMethod
   readonly headers: Record<string, string | string[]>
-  /** The request body, streamed to the origin with backpressure. */
-  readonly body?: Readable
+  /** The request body: a buffer, or streamed to the origin with backpressure. */
+  readonly body?: Readable | Buffer
   readonly headersTimeout: number
   readonly bodyTimeout: number
   /** false: keep the connection after the response even where undici would close it (HEAD). */

@@ -3,6 +3,7 @@ import { errors } from 'undici'
 import type { Timeouts } from '../config/types.ts'
 import { fromOriginError } from '../errors.ts'
 import type { RequestContext } from '../pipeline/context.ts'
+import { hasRequestBody, originBody, type WriteBody } from '../pipeline/request-body.ts'
 import { startExchange, type BodySink, type OriginResponse } from './exchange.ts'
 import { clientResponseHeaders } from './headers.ts'
 
@@ -11,14 +12,8 @@ export interface ForwardOptions {
   readonly method?: string
   readonly headers: Record<string, string | string[]>
   readonly timeouts: Timeouts
-}
-
-/** Returns true when the client request carries a body to stream to the origin. */
-export function hasRequestBody (ctx: RequestContext): boolean {
-  const h = ctx.req.headers
-  if (h['transfer-encoding'] !== undefined) return true
-  const length = h['content-length']
-  return length !== undefined && length !== '0'
+  /** A write's body as already received (SPEC §2); without it the client's body streams as it comes. */
+  readonly body?: WriteBody
 }
 
 /**
@@ -28,7 +23,7 @@ export function hasRequestBody (ctx: RequestContext): boolean {
  */
 export async function forwardToOrigin (dispatcher: Dispatcher, ctx: RequestContext, options: ForwardOptions): Promise<OriginResponse> {
   const { req, res } = ctx
-  const withBody = hasRequestBody(ctx)
+  const withBody = options.body === undefined ? hasRequestBody(req) : options.body.kind !== 'none'
   if (withBody && ctx.expectContinue) {
     // SPEC §6: the decision was taken before the body was asked for; now it is wanted.
     res.writeContinue()
@@ -39,7 +34,7 @@ export async function forwardToOrigin (dispatcher: Dispatcher, ctx: RequestConte
     path: ctx.path,
     method: (options.method ?? req.method ?? 'GET') as Dispatcher.HttpMethod,
     headers: options.headers,
-    body: withBody ? req : undefined,
+    body: options.body !== undefined ? originBody(options.body) : withBody ? req : undefined,
     headersTimeout: options.timeouts.originHeadersMs,
     bodyTimeout: options.timeouts.originBodyMs
   })

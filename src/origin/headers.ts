@@ -37,9 +37,21 @@ export interface OriginRequestOptions {
   readonly noContent?: boolean
   /** Ask the origin for the identity coding (needed to hash the body). */
   readonly identity?: boolean
+  /** Drop Range as well (a lookup asks for the whole representation: a 206 is none, SPEC §2). */
+  readonly noRange?: boolean
   /** Send these fields too (after the others). */
   readonly extra?: Readonly<Record<string, string>>
+  /**
+   * true: the client's X-Forwarded-Proto, X-Forwarded-Host and Forwarded are passed on (server.trustForwarded);
+   * otherwise they are the client's to set no more than Via is, and ifgate sets them (SPEC §2).
+   */
+  readonly trustForwarded?: boolean
+  /** The authority the client named (absolute-form target, else Host): sent as X-Forwarded-Host. */
+  readonly host?: string
 }
+
+/** Fields a client could use to speak for a proxy in front of ifgate; passed on only when trusted. */
+const FORWARDED_FIELDS: ReadonlySet<string> = new Set(['x-forwarded-proto', 'x-forwarded-host', 'forwarded'])
 
 /** Returns true when a request field is left out of the request to the origin under `options`. */
 function leftOut (name: string, src: IncomingHttpHeaders, options: OriginRequestOptions): boolean {
@@ -49,6 +61,7 @@ function leftOut (name: string, src: IncomingHttpHeaders, options: OriginRequest
     if (name === 'range' && src['if-range'] !== undefined) return true
   }
   if (options.noContent === true && name.startsWith('content-')) return true
+  if (options.noRange === true && (name === 'range' || name === 'if-range')) return true
   return options.identity === true && name === 'accept-encoding'
 }
 
@@ -63,13 +76,15 @@ const CONDITIONAL_SET: ReadonlySet<string> = new Set(CONDITIONAL_FIELDS)
 export function originRequestHeaders (req: IncomingMessage, options: OriginRequestOptions): Record<string, string | string[]> {
   const src = req.headers
   const named = connectionTokens(src.connection)
-  const filtered = options.stripConditionals === true || options.noContent === true || options.identity === true
+  const filtered = options.stripConditionals === true || options.noContent === true || options.identity === true || options.noRange === true
+  const trusted = options.trustForwarded === true
   const out: Record<string, string | string[]> = {}
   for (const name in src) {
     const value = src[name]
     if (value === undefined || NOT_FORWARDED.has(name)) continue
     if (named !== undefined && named.includes(name)) continue
     if (filtered && leftOut(name, src, options)) continue
+    if (!trusted && FORWARDED_FIELDS.has(name)) continue
     out[name] = value
   }
   const length = src['content-length']
@@ -82,8 +97,9 @@ export function originRequestHeaders (req: IncomingMessage, options: OriginReque
     const xff = src['x-forwarded-for']
     out['x-forwarded-for'] = xff === undefined ? peer : `${Array.isArray(xff) ? xff.join(', ') : xff}, ${peer}`
   }
-  if (src['x-forwarded-proto'] === undefined) out['x-forwarded-proto'] = 'encrypted' in req.socket ? 'https' : 'http'
-  if (src['x-forwarded-host'] === undefined && src.host !== undefined) out['x-forwarded-host'] = src.host
+  if (!trusted || src['x-forwarded-proto'] === undefined) out['x-forwarded-proto'] = 'encrypted' in req.socket ? 'https' : 'http'
+  const host = options.host ?? src.host
+  if ((!trusted || src['x-forwarded-host'] === undefined) && host !== undefined) out['x-forwarded-host'] = host
   out['x-request-id'] = options.requestId
   if (options.extra !== undefined) Object.assign(out, options.extra)
   return out

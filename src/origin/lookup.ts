@@ -10,6 +10,8 @@ import { firstValue } from './headers.ts'
 
 export type LookupResult =
   | { readonly kind: 'absent'; readonly status: number }
+  /** The origin refused to show the resource to this client (401, 403, 407): its answer is the client's (SPEC §2). */
+  | { readonly kind: 'denied'; readonly status: number; readonly headers: Headers }
   | {
     readonly kind: 'present'
     readonly validators: Validators
@@ -39,6 +41,9 @@ export function usableValidators (headers: Headers, policy: Pick<Policy, 'etags'
   if (policy.etags === 'origin' && lastModified !== undefined) return { etag: undefined, lastModified, source: 'origin', digest, encoding }
   return undefined
 }
+
+/** Statuses by which the origin says who may read: relayed to the client, never turned into a 502. */
+const DENIED = new Set([401, 403, 407])
 
 function isIdentity (headers: Headers): boolean {
   const coding = firstValue(headers['content-encoding'])
@@ -84,12 +89,13 @@ export async function lookupValidators (dispatcher: Dispatcher, options: LookupO
       const head = await ask('HEAD')
       await head.body.dump()
       if (head.statusCode === 404 || head.statusCode === 410) return { kind: 'absent', status: head.statusCode }
-      if (head.statusCode >= 200 && head.statusCode < 300) {
+      if (DENIED.has(head.statusCode)) return { kind: 'denied', status: head.statusCode, headers: head.headers }
+      if (head.statusCode >= 200 && head.statusCode < 300 && head.statusCode !== 206) {
         const validators = usableValidators(head.headers, policy, undefined)
         if (validators !== undefined && (validators.source === 'origin')) {
           return { kind: 'present', validators, vary: parseVary(head.headers.vary), body: undefined, contentType: firstValue(head.headers['content-type']) }
         }
-      } else if (head.statusCode !== 405 && head.statusCode !== 501) {
+      } else if (head.statusCode !== 405 && head.statusCode !== 501 && head.statusCode !== 206) {
         throw new IfgateError('IFG_ERR_LOOKUP_FAILED', `the origin answered ${head.statusCode} to the validator lookup (HEAD ${options.path})`)
       }
     }
@@ -98,7 +104,12 @@ export async function lookupValidators (dispatcher: Dispatcher, options: LookupO
       await get.body.dump()
       return { kind: 'absent', status: get.statusCode }
     }
-    if (get.statusCode < 200 || get.statusCode >= 300) {
+    if (DENIED.has(get.statusCode)) {
+      await get.body.dump()
+      return { kind: 'denied', status: get.statusCode, headers: get.headers }
+    }
+    // A lookup asks for no range: a 206 is a part, not the representation (SPEC §2).
+    if (get.statusCode < 200 || get.statusCode >= 300 || get.statusCode === 206) {
       await get.body.dump()
       throw new IfgateError('IFG_ERR_LOOKUP_FAILED', `the origin answered ${get.statusCode} to the validator lookup (GET ${options.path})`)
     }

@@ -27,8 +27,8 @@ export function rejectUpgrade (socket: Duplex, status: number, reason: string, d
  * Passes an `Upgrade` request (WebSocket and the like) through to the origin: undici's `upgrade`
  * opens the tunnel, then bytes flow both ways untouched until either side closes (SPEC §2.6).
  */
-export async function passUpgrade (dispatcher: Dispatcher, req: IncomingMessage, socket: Duplex, head: Buffer, path: string, requestId: string): Promise<void> {
-  const headers = originRequestHeaders(req, { requestId })
+export async function passUpgrade (dispatcher: Dispatcher, req: IncomingMessage, socket: Duplex, head: Buffer, path: string, requestId: string, forwarded: { trustForwarded: boolean; host: string | undefined }): Promise<void> {
+  const headers = originRequestHeaders(req, { requestId, ...forwarded })
   delete headers.upgrade
   let upstream: Duplex
   let responseHeaders: Record<string, string | string[] | undefined>

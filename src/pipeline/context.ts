@@ -5,8 +5,12 @@ import type { Diagnosis } from '../diagnosis/diagnose.ts'
 import type { PreconditionHeader } from '../http/preconditions.ts'
 import type { IfgateError } from '../errors.ts'
 
-/** The decision a request ended with, as logged and counted (SPEC §7). */
-export const LOG_DECISIONS = ['forwarded', 'edge-412', 'edge-304', 'edge-428', 'error'] as const
+/**
+ * The decision a request ended with, as logged and counted (SPEC §7). `origin-denied`: the origin
+ * answered the lookup 401/403/407 and that answer was relayed; `client-gone`: the client left
+ * before its write was forwarded, so it never was (SPEC §2).
+ */
+export const LOG_DECISIONS = ['forwarded', 'edge-412', 'edge-304', 'edge-428', 'origin-denied', 'client-gone', 'error'] as const
 export type LogDecision = typeof LOG_DECISIONS[number]
 
 export const CACHE_RESULTS = ['hit', 'miss', 'none'] as const
@@ -35,8 +39,10 @@ export interface RequestContext {
   route: Route | undefined
   /** The resource key: origin + path + query, method-independent (SPEC §2.2). */
   key: string | undefined
-  /** Path and query as sent to the origin. */
+  /** Path and query as sent to the origin (normalised, SPEC §2). */
   path: string
+  /** The authority the client named (absolute-form target, else Host). */
+  host: string | undefined
   decision: LogDecision | undefined
   cause: Cause | undefined
   cache: CacheResult
@@ -70,6 +76,7 @@ export function createContext (req: IncomingMessage, res: ServerResponse, reques
     route: undefined,
     key: undefined,
     path: req.url ?? '/',
+    host: req.headers.host,
     decision: undefined,
     cause: undefined,
     cache: 'none',

@@ -7,7 +7,7 @@ import { createContext, type RequestContext } from './context.ts'
 import type { Gateway } from './gateway.ts'
 import { handleSafe } from './safe.ts'
 import { handleUnsafe } from './unsafe.ts'
-import { resourceKey } from '../validators/store.ts'
+import { resolveTarget } from './target.ts'
 
 /** Methods that change nothing (RFC 9110 §9.2.1, and WebDAV's read methods): no lock, no evaluation. */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PROPFIND', 'SEARCH', 'REPORT', 'QUERY'])
@@ -21,32 +21,16 @@ export function requestIdOf (req: IncomingMessage): string {
   return typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : randomUUID()
 }
 
-/** Returns the path and query of a request target (origin-form, or absolute-form reduced to it). */
-export function targetPath (url: string | undefined): string | undefined {
-  if (url === undefined || url === '') return undefined
-  if (url.charCodeAt(0) === 47 /* / */) return url
-  if (url === '*') return undefined
-  try {
-    const parsed = new URL(url)
-    return parsed.pathname + parsed.search
-  } catch {
-    return undefined
-  }
-}
-
 async function dispatch (gw: Gateway, ctx: RequestContext): Promise<void> {
   const { req } = ctx
   if (gw.draining) throw new IfgateError('IFG_ERR_DRAINING', 'ifgate is shutting down; retry on another instance', { retryAfterSeconds: 1 })
-  const path = targetPath(req.url)
-  if (path === undefined) throw new IfgateError('IFG_ERR_BAD_REQUEST', `the request target ${JSON.stringify(req.url)} is not a path`)
-  ctx.path = path
-  const route = gw.routes.match(req.headers.host, path)
-  if (route === undefined) throw new IfgateError('IFG_ERR_NO_ROUTE', `no route matches ${req.headers.host ?? ''}${path.split('?')[0]}`)
-  ctx.route = route
-  ctx.path = route.originPathPrefix + path
-  ctx.key = resourceKey(route.origin, ctx.path)
   const method = req.method as string
   if (method === 'CONNECT') throw new IfgateError('IFG_ERR_METHOD_NOT_ALLOWED', 'CONNECT is not supported by a reverse proxy')
+  const { route, path, key, host } = resolveTarget(gw.routes, gw.config.server, req)
+  ctx.route = route
+  ctx.path = path
+  ctx.key = key
+  ctx.host = host
   if (SAFE_METHODS.has(method)) await handleSafe(gw, ctx)
   else await handleUnsafe(gw, ctx)
 }
@@ -55,15 +39,20 @@ async function dispatch (gw: Gateway, ctx: RequestContext): Promise<void> {
 export function createHandler (gw: Gateway): (req: IncomingMessage, res: ServerResponse, expectContinue?: boolean) => void {
   return (req, res, expectContinue = false) => {
     const ctx = createContext(req, res, requestIdOf(req), expectContinue)
-    res.once('close', () => {
+    // The one log line is written once the response closed and the pipeline settled, whichever
+    // comes last: a write whose client left is still logged with what became of it.
+    let pending = 2
+    const settled = (): void => {
+      if (--pending > 0) return
       gw.logger.info(requestLogLine(ctx))
       gw.metrics.recordRequest(ctx)
       if (ctx.refusal !== undefined) gw.diagnoses.record(ctx, new Date())
-    })
+    }
+    res.once('close', settled)
     dispatch(gw, ctx).catch((err: unknown) => {
       const error = err instanceof IfgateError ? err : new IfgateError('IFG_ERR_INTERNAL', 'internal error', { cause: err, stack: true })
       if (!(err instanceof IfgateError)) gw.logger.error({ requestId: ctx.requestId, err }, 'unexpected error while handling a request')
       sendError(ctx, error)
-    })
+    }).finally(settled)
   }
 }

@@ -1,9 +1,10 @@
-import type { Validators } from '../validators/entry.ts'
+import type { Written } from '../validators/entry.ts'
 import { firstValue } from '../origin/headers.ts'
 import type { RequestContext } from './context.ts'
 import type { Gateway } from './gateway.ts'
 import { recordWrite } from './validators.ts'
-import { resourceKey } from '../validators/store.ts'
+import { normalizeTarget } from '../http/request-target.ts'
+import { keyOf } from './target.ts'
 
 /** Returns the parent collection path of a path (`/docs/7` → `/docs`, `/docs` → `/`), query dropped. */
 export function parentPath (pathAndQuery: string): string | undefined {
@@ -34,18 +35,21 @@ export function sameOriginPath (value: string, requestPath: string, origin: stri
  * SPEC §2.5: after a 2xx write the resource's validators are replaced by the response's own, or
  * dropped; the entries of `Location`, `Content-Location` and the parent collection are dropped too.
  */
-export async function invalidateAfterWrite (gw: Gateway, ctx: RequestContext, headers: Record<string, string | string[] | undefined>, written: { variantKey: string; validators: Validators } | undefined): Promise<void> {
+export async function invalidateAfterWrite (gw: Gateway, ctx: RequestContext, headers: Record<string, string | string[] | undefined>, written: Written | undefined): Promise<void> {
   const route = ctx.route!
   const origin = route.origin
   const keys = new Set<string>()
+  const options = gw.config.server
   for (const field of ['location', 'content-location']) {
     const value = firstValue(headers[field])
     if (value === undefined) continue
-    const path = sameOriginPath(value, ctx.path, origin, ctx.req.headers.host)
-    if (path !== undefined) keys.add(resourceKey(origin, path))
+    const path = sameOriginPath(value, ctx.path, origin, ctx.host)
+    // Keyed as a request for it would be: normalised (SPEC §2), with this request's keyBy values.
+    const target = path === undefined ? undefined : normalizeTarget(path, options)
+    if (target?.ok === true) keys.add(keyOf(route, target.pathAndQuery, ctx.req.headers))
   }
   const parent = parentPath(ctx.path)
-  if (parent !== undefined) keys.add(resourceKey(origin, parent))
+  if (parent !== undefined) keys.add(keyOf(route, parent, ctx.req.headers))
   keys.delete(ctx.key!)
   await recordWrite(gw, ctx.key!, written)
   for (const key of keys) await recordWrite(gw, key, undefined)

@@ -8,6 +8,7 @@ import { historyOf, type ValidatorEntry, type Validators } from '../validators/e
 import type { RequestContext } from './context.ts'
 import type { Gateway } from './gateway.ts'
 import { cachedVariants, currentOf, learn } from './validators.ts'
+import { principalOf } from '../http/credentials.ts'
 
 /** The current state of a resource as far as a decision is concerned. */
 export interface Knowledge {
@@ -33,8 +34,28 @@ function factsOf (variants: readonly Validators[], entry: ValidatorEntry | undef
   return { current: variants, history: historyOf(entry) }
 }
 
-function lookupHeaders (ctx: RequestContext): Record<string, string | string[]> {
-  return originRequestHeaders(ctx.req, { requestId: ctx.requestId, stripConditionals: true, noContent: true })
+/**
+ * Returns the fields of a lookup: the client's own, Authorization and Cookie included (the origin
+ * decides who may read), without conditionals, Range or body fields (SPEC §2).
+ */
+function lookupHeaders (gw: Gateway, ctx: RequestContext): Record<string, string | string[]> {
+  return originRequestHeaders(ctx.req, { requestId: ctx.requestId, stripConditionals: true, noContent: true, noRange: true, trustForwarded: gw.config.server.trustForwarded, host: ctx.host })
+}
+
+/**
+ * The origin refused the lookup (401, 403, 407): who may read or write is the origin's to say, so
+ * its answer goes to the client (SPEC §2 "Credentials decide disclosure"). A decision, not an error.
+ */
+export class LookupDenied extends Error {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>
+
+  constructor (status: number, headers: Readonly<Record<string, string | string[] | undefined>>) {
+    super(`the origin answered ${status} to the validator lookup`)
+    this.name = 'LookupDenied'
+    this.status = status
+    this.headers = headers
+  }
 }
 
 /** Resolves to what the origin says is current, recorded in the store (SPEC §3 lookup). */
@@ -42,13 +63,18 @@ export async function lookUp (gw: Gateway, ctx: RequestContext, wantBody: boolea
   const route = ctx.route!
   const started = performance.now()
   try {
-    const result = await lookupValidators(gw.pools.for(route), { path: ctx.path, headers: lookupHeaders(ctx), policy: route.policy, wantBody })
+    const result = await lookupValidators(gw.pools.for(route), { path: ctx.path, headers: lookupHeaders(gw, ctx), policy: route.policy, wantBody })
+    if (result.kind === 'denied') throw new LookupDenied(result.status, result.headers)
     if (result.kind === 'absent') {
       return { current: undefined, variants: [], synthesized: false, lookup: result, facts: factsOf([], await gw.store.get(ctx.key!)) }
     }
     await learn(gw, ctx, result.validators, result.vary, undefined)
     const entry = await gw.store.get(ctx.key!)
-    const variants = cachedVariants(entry, route) ?? [result.validators]
+    // What this client was just shown, and what the cache holds for its own principal: never
+    // validators another client's credentials revealed.
+    const principal = principalOf(ctx.req.headers)
+    const mine = cachedVariants(entry, route, ctx.req.headers)?.filter((v) => v.principal === principal)
+    const variants = mine === undefined || mine.length === 0 ? [result.validators] : mine
     return { current: currentOf(variants), variants, synthesized: result.validators.source === 'synthesized', lookup: result, facts: factsOf(variants, entry) }
   } finally {
     ctx.lookupMs = (ctx.lookupMs ?? 0) + (performance.now() - started)
@@ -76,8 +102,11 @@ function decide (ctx: RequestContext, c: Conditionals, knowledge: Knowledge): Kn
 export async function know (gw: Gateway, ctx: RequestContext, c: Conditionals): Promise<Known> {
   const route = ctx.route!
   const entry = await gw.store.get(ctx.key!)
-  const variants = cachedVariants(entry, route)
-  if (variants !== undefined) {
+  const variants = cachedVariants(entry, route, ctx.req.headers)
+  // SPEC §2: validators learned for other credentials are not this client's to see; the origin
+  // is asked with its own.
+  const principal = variants === undefined ? '' : principalOf(ctx.req.headers)
+  if (variants !== undefined && variants.every((v) => v.principal === principal)) {
     ctx.cache = 'hit'
     const cached: Knowledge = {
       current: currentOf(variants),

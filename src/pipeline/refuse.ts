@@ -9,9 +9,13 @@ import type { Gateway } from './gateway.ts'
 import { lookUp, type Knowledge } from './knowledge.ts'
 import { currentRepresentation, wantsRepresentation } from './representation.ts'
 
+/** Longest header value a 412, its log line and /diagnoses quote; a longer one is cut with `…`. */
+const MAX_QUOTED_CHARS = 512
+
 function joined (ctx: RequestContext, header: string): string {
   const lines = ctx.req.headersDistinct[header]
-  return lines === undefined ? '' : lines.join(', ')
+  const value = lines === undefined ? '' : lines.join(', ')
+  return value.length > MAX_QUOTED_CHARS ? value.slice(0, MAX_QUOTED_CHARS) + '…' : value
 }
 
 function currentEtag (knowledge: Knowledge): string | null {
@@ -52,13 +56,18 @@ export function noteRefusal (ctx: RequestContext, c: Conditionals, decision: Dec
   return diagnosis
 }
 
+/** Most If-Match / If-None-Match tokens a 412 body lists: a 1,000-tag header must not make a 50 KB answer. */
+const MAX_LISTED_TOKENS = 16
+
 /** Returns the `diagnosis` member of a 412 problem body: plain data for an operator or a UI. */
 function diagnosisBody (d: Diagnosis): Record<string, unknown> {
+  const listed = d.labels.length > MAX_LISTED_TOKENS ? d.labels.slice(0, MAX_LISTED_TOKENS) : d.labels
   const body: Record<string, unknown> = {
     header: d.header,
-    tokens: d.labels.map((l) => (l.names === undefined ? { token: l.token, label: l.label } : { token: l.token, label: l.label, names: l.names, etag: l.etag })),
+    tokens: listed.map((l) => (l.names === undefined ? { token: l.token, label: l.label } : { token: l.token, label: l.label, names: l.names, etag: l.etag })),
     intermediary: { signals: d.intermediary.signals, name: d.intermediary.name ?? null }
   }
+  if (listed.length < d.labels.length) body.tokensOmitted = d.labels.length - listed.length
   if (d.clockSkewSuspected !== undefined) body.clockSkewSuspected = d.clockSkewSuspected
   return body
 }

@@ -51,7 +51,7 @@ export async function handleSafe (gw: Gateway, ctx: RequestContext): Promise<voi
   const method = ctx.req.method as string
   const pool = gw.pools.for(route)
   if (method !== 'GET' && method !== 'HEAD') {
-    const response = await forwardToOrigin(pool, ctx, { headers: originRequestHeaders(ctx.req, { requestId: ctx.requestId }), timeouts: policy.timeouts })
+    const response = await forwardToOrigin(pool, ctx, { headers: originRequestHeaders(ctx.req, { requestId: ctx.requestId, trustForwarded: gw.config.server.trustForwarded, host: ctx.host }), timeouts: policy.timeouts })
     relayResponse(ctx, response)
     return
   }
@@ -60,7 +60,7 @@ export async function handleSafe (gw: Gateway, ctx: RequestContext): Promise<voi
   // Validators ifgate synthesizes mean nothing to the origin: strip the client's conditionals and
   // ask for the identity coding, whose bytes the tag is computed from (SPEC §3).
   const synthesize = policy.etags === 'synthesize' || (policy.etags === 'auto' && gw.weakOrigins.has(route.id))
-  const headers = originRequestHeaders(ctx.req, { requestId: ctx.requestId, stripConditionals: synthesize, identity: synthesize })
+  const headers = originRequestHeaders(ctx.req, { requestId: ctx.requestId, stripConditionals: synthesize, identity: synthesize, trustForwarded: gw.config.server.trustForwarded, host: ctx.host })
   // A HEAD cannot be hashed: ask for the GET, send its head only (Node sends no body for HEAD).
   const response = await forwardToOrigin(pool, ctx, { method: synthesize ? 'GET' : method, headers, timeouts: policy.timeouts })
   if (response.statusCode !== 200) return relayResponse(ctx, response)

@@ -2,7 +2,8 @@ import { parseEntityTag, type EntityTag } from '../http/entity-tag.ts'
 import { parseHttpDate } from '../http/http-date.ts'
 import type { CurrentValidators } from '../http/preconditions.ts'
 import type { Route } from '../config/types.ts'
-import { afterWrite, freshVariants, observe, variantKeyOf, type ValidatorEntry, type Validators, type VariantValidators } from '../validators/entry.ts'
+import { principalOf } from '../http/credentials.ts'
+import { afterWrite, freshVariants, observe, variantKeyOf, variantsFor, type ValidatorEntry, type Validators, type VariantValidators, type Written } from '../validators/entry.ts'
 import type { Gateway } from './gateway.ts'
 import type { RequestContext } from './context.ts'
 
@@ -23,9 +24,15 @@ export function currentOf (variants: readonly Validators[]): CurrentValidators {
   return lastModified === undefined ? { etags } : { etags, lastModified }
 }
 
-/** Returns the fresh cached variants of an entry for a route, or undefined (unknown: look it up). */
-export function cachedVariants (entry: ValidatorEntry | undefined, route: Route): VariantValidators[] | undefined {
-  return freshVariants(entry, Date.now(), route.policy.validatorTtlMs)
+/**
+ * Returns the fresh cached variants of an entry that a request may take as its own (identity
+ * headers under Vary, SPEC §2), or undefined (unknown: look it up).
+ */
+export function cachedVariants (entry: ValidatorEntry | undefined, route: Route, headers: RequestContext['req']['headers']): VariantValidators[] | undefined {
+  const fresh = freshVariants(entry, Date.now(), route.policy.validatorTtlMs)
+  if (fresh === undefined) return undefined
+  const mine = variantsFor(fresh, (entry as ValidatorEntry).vary, headers, route.policy.keyBy)
+  return mine.length === 0 ? undefined : mine
 }
 
 /**
@@ -34,11 +41,13 @@ export function cachedVariants (entry: ValidatorEntry | undefined, route: Route)
  */
 export function learn (gw: Gateway, ctx: RequestContext, validators: Validators, vary: readonly string[], writesSeen: number | undefined): Promise<unknown> {
   const key = ctx.key as string
-  const variantKey = variantKeyOf(vary, ctx.req.headers)
+  const headers = ctx.req.headers
+  const variantKey = variantKeyOf(vary, headers)
+  const principal = principalOf(headers)
   const depth = gw.config.cache.historyDepth
   return gw.store.update(key, (old) => {
     if (writesSeen !== undefined && (old?.writes ?? 0) !== writesSeen) return old
-    return observe(old, variantKey, vary, validators, Date.now(), depth)
+    return observe(old, variantKey, vary, validators, Date.now(), depth, principal)
   })
 }
 
@@ -46,7 +55,7 @@ export function learn (gw: Gateway, ctx: RequestContext, validators: Validators,
  * SPEC §2.5: after a 2xx write, the response's own validators become current when usable, else
  * the current ones are dropped (their ETags join the history).
  */
-export function recordWrite (gw: Gateway, key: string, written: { variantKey: string; validators: Validators } | undefined): Promise<unknown> {
+export function recordWrite (gw: Gateway, key: string, written: Written | undefined): Promise<unknown> {
   const depth = gw.config.cache.historyDepth
   return gw.store.update(key, (old) => afterWrite(old, Date.now(), depth, written))
 }

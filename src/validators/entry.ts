@@ -1,3 +1,4 @@
+import { valueDigest } from '../http/credentials.ts'
 import { compareVariant, etagOfPacked, hasDigestFor, learnedAtOfPacked, packHistory, packList, packVariant, relearned, unpackHistory, unpackList, unpackVariant, variantKeyOfPacked } from './packed.ts'
 
 /**
@@ -23,6 +24,8 @@ export interface Validators {
 export interface VariantValidators extends Validators {
   /** The values of the request headers the origin's Vary names, joined (variantKeyOf). */
   readonly variantKey: string
+  /** Who these validators were learned for: '' without credentials, else a digest (principalOf). */
+  readonly principal: string
   /** Epoch ms when these validators were first and last seen. */
   readonly firstSeen: number
   readonly learnedAt: number
@@ -55,8 +58,8 @@ export interface ValidatorEntry {
 const NO_VARY: readonly string[] = Object.freeze([])
 
 function decodeVariant (packed: string): VariantValidators {
-  const { variantKey, validators, firstSeen, learnedAt } = unpackVariant(packed)
-  return { ...validators, variantKey, firstSeen, learnedAt }
+  const { variantKey, validators, principal, firstSeen, learnedAt } = unpackVariant(packed)
+  return { ...validators, variantKey, principal, firstSeen, learnedAt }
 }
 
 /** Returns the current variants of an entry, unpacked (empty when unknown). */
@@ -100,11 +103,11 @@ function sameList (a: readonly string[], b: readonly string[]): boolean {
  * Returns the entry after the origin showed `validators` for one variant. The same ETag only
  * refreshes `learnedAt`; a new ETag for the same variant supersedes the old one (SPEC §3 Variants).
  */
-export function observe (entry: ValidatorEntry | undefined, variantKey: string, vary: readonly string[], validators: Validators, now: number, historyDepth: number): ValidatorEntry {
+export function observe (entry: ValidatorEntry | undefined, variantKey: string, vary: readonly string[], validators: Validators, now: number, historyDepth: number, principal = ''): ValidatorEntry {
   const current = entry?.current === undefined ? [] : unpackList(entry.current)
   const index = current.findIndex((p) => variantKeyOfPacked(p) === variantKey)
   const previous = index === -1 ? undefined : current[index]
-  const relation = previous === undefined ? 'changed' : compareVariant(previous, validators)
+  const relation = previous === undefined ? 'changed' : compareVariant(previous, validators, principal)
   const same = relation !== 'changed'
   let next: string
   if (relation === 'same') {
@@ -112,10 +115,11 @@ export function observe (entry: ValidatorEntry | undefined, variantKey: string, 
     if (entry !== undefined && now - learnedAtOfPacked(previous as string) < RELEARN_MS && sameList(entry.vary, vary)) return entry
     next = relearned(previous as string, now)
   } else if (relation === 'new-digest') {
-    // The same validators, now with the body's digest (a GET after a HEAD): firstSeen is kept.
-    next = packVariant(variantKey, validators, unpackVariant(previous as string).firstSeen, now)
+    // The same validators, now with the body's digest (a GET after a HEAD) or seen by another
+    // principal: firstSeen is kept.
+    next = packVariant(variantKey, validators, unpackVariant(previous as string).firstSeen, now, principal)
   } else {
-    next = packVariant(variantKey, validators, now, now)
+    next = packVariant(variantKey, validators, now, now, principal)
   }
   if (index === -1) current.push(next)
   else current[index] = next
@@ -128,14 +132,22 @@ export function observe (entry: ValidatorEntry | undefined, variantKey: string, 
   }
 }
 
+/** The validators a write's own response carried, for the variant and principal of the writer. */
+export interface Written {
+  readonly variantKey: string
+  readonly validators: Validators
+  /** '' (or absent) without credentials. */
+  readonly principal?: string
+}
+
 /**
  * Returns the entry after a successful write: every current ETag becomes history (SPEC §2.5), and
  * the write's own validators, when the response carried usable ones, become current.
  */
-export function afterWrite (entry: ValidatorEntry | undefined, now: number, historyDepth: number, written?: { variantKey: string; validators: Validators }): ValidatorEntry {
+export function afterWrite (entry: ValidatorEntry | undefined, now: number, historyDepth: number, written?: Written): ValidatorEntry {
   const earlier = entry?.current === undefined ? [] : unpackList(entry.current).map((p) => toHistory(p, now, true))
   const history = pushHistory(entry?.history ?? '', earlier, historyDepth)
-  const current = written === undefined ? undefined : packVariant(written.variantKey, written.validators, now, now)
+  const current = written === undefined ? undefined : packVariant(written.variantKey, written.validators, now, now, written.principal)
   return { current, vary: entry?.vary ?? NO_VARY, history, writes: (entry?.writes ?? 0) + 1 }
 }
 
@@ -158,15 +170,41 @@ export function freshVariants (entry: ValidatorEntry | undefined, now: number, t
   return fresh.length === 0 ? undefined : fresh.map(decodeVariant)
 }
 
-/** Returns the variant key of a request: the values of the request headers the origin's Vary names. */
+/** Request fields that carry credentials: a variant key keeps a digest of their values, never the values. */
+const SECRET_FIELDS: ReadonlySet<string> = new Set(['authorization', 'cookie', 'proxy-authorization'])
+
+/** Returns one segment of a variant key: a header's value (several lines joined), digested when it is a credential. */
+function variantSegment (name: string, headers: Readonly<Record<string, string | string[] | undefined>>): string {
+  const v = headers[name]
+  const value = Array.isArray(v) ? v.join(', ') : (v ?? '')
+  return SECRET_FIELDS.has(name) && value !== '' ? valueDigest(value) : value
+}
+
+/**
+ * Returns the variant key of a request: the values of the request headers the origin's Vary
+ * names, one line each in Vary's sorted order (credentials as digests).
+ */
 export function variantKeyOf (vary: readonly string[], headers: Readonly<Record<string, string | string[] | undefined>>): string {
   if (vary.length === 0) return ''
   let key = ''
-  for (const name of vary) {
-    const v = headers[name]
-    key += (Array.isArray(v) ? v.join(', ') : (v ?? '')) + '\n'
-  }
+  for (const name of vary) key += variantSegment(name, headers) + '\n'
   return key
+}
+
+/**
+ * Returns the variants a request may take as its own (SPEC §2 "Credentials decide disclosure"):
+ * where Vary names Authorization, Cookie or one of the route's `keyBy` headers, only the variants
+ * with the request's values for them; otherwise all.
+ */
+export function variantsFor<T extends { readonly variantKey: string }> (variants: readonly T[], vary: readonly string[], headers: Readonly<Record<string, string | string[] | undefined>>, keyBy: readonly string[]): T[] {
+  const at: number[] = []
+  for (let i = 0; i < vary.length; i++) if (SECRET_FIELDS.has(vary[i]) || keyBy.includes(vary[i])) at.push(i)
+  if (at.length === 0) return variants as T[]
+  const want = at.map((i) => variantSegment(vary[i], headers))
+  return variants.filter((v) => {
+    const segments = v.variantKey.split('\n')
+    return at.every((i, j) => segments[i] === want[j])
+  })
 }
 
 /** Returns the lower-case header names of a Vary field value ('*' included as is). */

@@ -96,15 +96,19 @@ function unpackValidators (parts: readonly string[], i: number): PackableValidat
   return { etag, lastModified: unpackDate(parts[i + 1]), source, digest: restoredDigest(source, etag, parts[i + 3]), encoding: unopt(parts[i + 4]) }
 }
 
-/** Returns a current variant packed: its variant key, validators, first-seen and last-learned times. */
-export function packVariant (variantKey: string, v: PackableValidators, firstSeen: number, learnedAt: number): string {
-  return [variantKey, ...validatorFields(v), time(firstSeen), time(learnedAt)].join(SEP)
+/**
+ * Returns a current variant packed: its variant key, validators, the principal it was learned for
+ * ('' without credentials, else a digest: SPEC §2 "Credentials decide disclosure"), first-seen and
+ * last-learned times.
+ */
+export function packVariant (variantKey: string, v: PackableValidators, firstSeen: number, learnedAt: number, principal = ''): string {
+  return [variantKey, ...validatorFields(v), principal, time(firstSeen), time(learnedAt)].join(SEP)
 }
 
 /** Returns a packed variant's fields. */
-export function unpackVariant (packed: string): { variantKey: string; validators: PackableValidators; firstSeen: number; learnedAt: number } {
+export function unpackVariant (packed: string): { variantKey: string; validators: PackableValidators; principal: string; firstSeen: number; learnedAt: number } {
   const parts = packed.split(SEP)
-  return { variantKey: parts[0], validators: unpackValidators(parts, 1), firstSeen: untime(parts[6]), learnedAt: untime(parts[7]) }
+  return { variantKey: parts[0], validators: unpackValidators(parts, 1), principal: parts[6], firstSeen: untime(parts[7]), learnedAt: untime(parts[8]) }
 }
 
 /** Returns the variant key of a packed variant without unpacking the rest. */
@@ -170,12 +174,12 @@ export type Relation = 'same' | 'new-digest' | 'changed'
 
 /**
  * Returns `same` when a packed variant holds these validators (ETag, Last-Modified, and the
- * digest when one is given), `new-digest` when only a digest is new, else `changed`. Reads the
- * packed fields in place: this runs on every learned read.
+ * digest when one is given) for this principal, `new-digest` when only a digest or the principal
+ * is new, else `changed`. Reads the packed fields in place: this runs on every learned read.
  */
-export function compareVariant (packed: string, v: PackableValidators): Relation {
+export function compareVariant (packed: string, v: PackableValidators, principal = ''): Relation {
   const parts = packed.split(SEP)
   if (parts[1] !== opt(v.etag) || parts[2] !== packDate(v.lastModified)) return 'changed'
-  if (v.digest === undefined || parts[4] === storedDigest(v)) return 'same'
+  if ((v.digest === undefined || parts[4] === storedDigest(v)) && parts[6] === principal) return 'same'
   return 'new-digest'
 }

@@ -10,10 +10,11 @@ export interface StoreStats {
 
 /**
  * Returns the store key of a resource: its route's origin + path + query, method-independent
- * (SPEC §2.2). Built with Array#join so the cache holds one flat string, not a two-node rope.
+ * (SPEC §2.2), and the digest of its keyBy header values when there is one. Built with Array#join
+ * so the cache holds one flat string, not a rope.
  */
-export function resourceKey (origin: string, pathAndQuery: string): string {
-  return [origin, pathAndQuery].join('')
+export function resourceKey (origin: string, pathAndQuery: string, keyBy?: string): string {
+  return keyBy === undefined ? [origin, pathAndQuery].join('') : [origin, pathAndQuery, ' ', keyBy].join('')
 }
 
 /**

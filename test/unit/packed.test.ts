@@ -43,8 +43,9 @@ const variantKey = fc.string({ unit: fc.integer({ min: 0x20, max: 0xff }).map((c
 const time = fc.integer({ min: 0, max: 8_000_000_000_000 })
 
 test('packVariant / unpackVariant round-trip every field', () => {
-  fc.assert(fc.property(fc.oneof(fc.constant(''), variantKey), validators, time, time, (key, v, firstSeen, learnedAt) => {
-    assert.deepEqual(unpackVariant(packVariant(key, v, firstSeen, learnedAt)), { variantKey: key, validators: v, firstSeen, learnedAt })
+  const principal = fc.oneof(fc.constant(''), fc.stringMatching(/^[A-Za-z0-9_-]{22}$/))
+  fc.assert(fc.property(fc.oneof(fc.constant(''), variantKey), validators, principal, time, time, (key, v, who, firstSeen, learnedAt) => {
+    assert.deepEqual(unpackVariant(packVariant(key, v, firstSeen, learnedAt, who)), { variantKey: key, validators: v, principal: who, firstSeen, learnedAt })
   }), { numRuns: 500 })
 })
 
