@@ -14,10 +14,13 @@ import { OriginPools } from './origin/pools.ts'
 import type { Gateway } from './pipeline/gateway.ts'
 import { createProxyServer } from './server.ts'
 import { createMemoryStore } from './validators/memory-store.ts'
+import type { ValidatorStore } from './validators/store.ts'
 
 export interface StartOptions {
   /** Where log lines go (default stdout). */
   readonly logDestination?: DestinationStream
+  /** The validator store to use instead of the configured one (tests count its calls). */
+  readonly store?: ValidatorStore
 }
 
 export interface RunningGateway {
@@ -50,16 +53,17 @@ function listen (server: Server, address: string): Promise<string> {
 /** Resolves once the proxy and admin listeners accept connections. */
 export async function startGateway (config: Config, options: StartOptions = {}): Promise<RunningGateway> {
   const logger = createLogger(config.log.level, options.logDestination)
-  const store = createMemoryStore({ maxEntries: config.cache.maxEntries, maxBytes: config.cache.maxBytes })
+  const store = options.store ?? createMemoryStore({ maxEntries: config.cache.maxEntries, maxBytes: config.cache.maxBytes })
   const lock = createMemoryLock()
+  const routes = compileRoutes(config)
   const gateway: Gateway = {
     config,
-    routes: compileRoutes(config),
+    routes,
     store,
     lock,
     metrics: createMetrics({ store, lock }),
     diagnoses: new DiagnosesRing(config.admin.diagnosesRingSize),
-    pools: new OriginPools({ keepAliveTimeoutMs: 4000 }),
+    pools: new OriginPools(routes.routes),
     logger,
     weakOrigins: new Set(),
     draining: false

@@ -2,29 +2,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { Config } from './config/types.ts'
-import { ERROR_CODES, problemType, type ErrorCode, type IfgateError } from './errors.ts'
-import { passUpgrade, rejectUpgrade } from './origin/upgrade.ts'
+import { randomUUID } from 'node:crypto'
+import { toProblem } from './edge/problem.ts'
+import { writeRawProblem } from './edge/problem-wire.ts'
+import { rejectUpgrade } from './edge/tunnel.ts'
+import { ERROR_CODES, IfgateError, type ErrorCode } from './errors.ts'
 import type { Gateway } from './pipeline/gateway.ts'
 import { createHandler, requestIdOf } from './pipeline/handle.ts'
-import { resolveTarget } from './pipeline/target.ts'
-
-/**
- * Protocols never tunnelled: each would carry HTTP requests (h2c: HTTP/2 in clear text) or TLS
- * straight to the origin, past the lock and the evaluation.
- */
-const HTTP_PROTOCOLS = /^(?:h2c?|https?|tls)(?:\/|$)/i
-
-/**
- * Returns true for the upgrades ifgate passes through (SPEC §2 "Upgrade is for GET"): a GET
- * offering a protocol other than HTTP itself (WebSocket and the like).
- */
-function tunnels (req: IncomingMessage): boolean {
-  if (req.method !== 'GET') return false
-  const offer = req.headers.upgrade
-  if (offer === undefined) return false
-  const protocols = offer.split(',').map((p) => p.trim()).filter((p) => p !== '')
-  return protocols.length > 0 && !protocols.some((p) => HTTP_PROTOCOLS.test(p))
-}
+import { passUpgrade, tunnels } from './pipeline/upgrade.ts'
 
 /** Errors of the client connection that get an answer before the connection closes. */
 const CLIENT_ERRORS: Readonly<Record<string, ErrorCode>> = {
@@ -40,11 +25,11 @@ function answerClientError (gw: Gateway, err: NodeJS.ErrnoException, socket: Dup
     return
   }
   const code = CLIENT_ERRORS[err.code ?? ''] ?? 'IFG_ERR_BAD_REQUEST'
-  const { status, title } = ERROR_CODES[code]
+  const error = new IfgateError(code, `${ERROR_CODES[code].title} (${err.code ?? 'parse error'})`)
   // The one log line of a request that never reached the pipeline (slow, oversized or unparseable).
-  gw.logger.info({ status, decision: 'error', error: { code, message: err.code ?? err.message }, peer: (socket as Socket).remoteAddress }, 'client request refused')
-  const body = JSON.stringify({ type: problemType(code), title, status, detail: `${title} (${err.code ?? 'parse error'})`, code })
-  socket.end(`HTTP/1.1 ${status} ${title}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`)
+  gw.logger.info({ status: error.status, decision: 'error', error: { code, message: err.code ?? err.message }, peer: (socket as Socket).remoteAddress }, 'client request refused')
+  const requestId = randomUUID()
+  writeRawProblem(socket, toProblem(error, requestId), { 'x-request-id': requestId })
 }
 
 /**
@@ -89,21 +74,10 @@ export function createProxyServer (gw: Gateway, config: Config): Server {
   server.on('checkContinue', (req, res) => { track(req, res); handle(req, res, true) })
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(gw, err, socket, busy(socket)))
   // A reverse proxy opens no tunnels.
-  server.on('connect', (req, socket: Duplex) => rejectUpgrade(socket, 405, 'Method Not Allowed', 'CONNECT is not supported by a reverse proxy', requestIdOf(req)))
+  server.on('connect', (req, socket: Duplex) => rejectUpgrade(socket, new IfgateError('IFG_ERR_METHOD_NOT_ALLOWED', 'CONNECT is not supported by a reverse proxy'), requestIdOf(req)))
   server.on('upgrade', (req, socket: Duplex, head: Buffer) => {
     const requestId = requestIdOf(req)
-    if (gw.draining) return rejectUpgrade(socket, 503, 'Service Unavailable', 'shutting down', requestId)
-    // shouldUpgradeCallback hands only GETs here; a Node without it must still never tunnel a write.
-    if (!tunnels(req)) return rejectUpgrade(socket, 400, 'Bad Request', 'only a GET may upgrade, and never to HTTP itself', requestId)
-    let resolved
-    try {
-      resolved = resolveTarget(gw.routes, gw.config.server, req)
-    } catch (err) {
-      const e = err as IfgateError
-      return rejectUpgrade(socket, e.status, ERROR_CODES[e.code].title, e.message, requestId)
-    }
-    const { route, path, host } = resolved
-    passUpgrade(gw.pools.for(route), req, socket, head, path, requestId, { trustForwarded: s.trustForwarded, host }).catch((err: unknown) => {
+    passUpgrade(gw, req, socket, head, requestId).catch((err: unknown) => {
       gw.logger.error({ requestId, err }, 'upgrade passthrough failed')
       socket.destroy()
     })

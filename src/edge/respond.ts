@@ -2,6 +2,7 @@ import type { RequestContext } from '../pipeline/context.ts'
 import type { IfgateError } from '../errors.ts'
 import { VIA } from '../origin/headers.ts'
 import { originDenied, toProblem, type Problem } from './problem.ts'
+import { writeProblem } from './problem-wire.ts'
 
 /** Largest request body drained after an edge answer; a larger one closes the connection. */
 const DRAIN_LIMIT_BYTES = 64 * 1024
@@ -28,18 +29,9 @@ function sendProblem (ctx: RequestContext, problem: Problem, extra: Record<strin
     res.destroy()
     return
   }
-  const body = JSON.stringify(problem)
-  const headers: Record<string, string | string[]> = {
-    'content-type': 'application/problem+json',
-    'content-length': String(Buffer.byteLength(body)),
-    'cache-control': 'no-store',
-    'x-request-id': ctx.requestId,
-    via: VIA,
-    ...extra
-  }
-  closeAfterIfBodyPending(ctx, headers)
-  res.writeHead(problem.status, headers)
-  res.end(ctx.req.method === 'HEAD' ? undefined : body)
+  const fields: Record<string, string | string[]> = { 'x-request-id': ctx.requestId, via: VIA, ...extra }
+  closeAfterIfBodyPending(ctx, fields)
+  writeProblem(res, problem, fields, ctx.req.method === 'HEAD')
 }
 
 /** Sends an edge 412 with the current validators so the client can re-read and retry (SPEC §6). */

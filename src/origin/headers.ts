@@ -123,8 +123,3 @@ export function clientResponseHeaders (src: IncomingHttpHeaders | Record<string,
   out['x-request-id'] = requestId
   return out
 }
-
-/** Returns the first value of a header that may have several lines. */
-export function firstValue (value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value
-}

@@ -1,12 +1,12 @@
 import type { Dispatcher } from 'undici'
 import type { Policy } from '../config/types.ts'
 import { fromOriginError, IfgateError } from '../errors.ts'
-import { parseEntityTag } from '../http/entity-tag.ts'
 import type { Validators } from '../validators/entry.ts'
 import { parseVary } from '../validators/entry.ts'
-import { digestBody, synthesizedEtag } from '../validators/synthesize.ts'
+import { digestBody } from '../validators/synthesize.ts'
 import { startExchange, type OriginResponse } from './exchange.ts'
-import { firstValue } from './headers.ts'
+import { firstValue, isIdentityCoding } from '../http/fields.ts'
+import { usableValidators } from '../validators/learn.ts'
 
 export type LookupResult =
   | { readonly kind: 'absent'; readonly status: number }
@@ -23,32 +23,9 @@ export type LookupResult =
 
 type Headers = Record<string, string | string[] | undefined>
 
-/**
- * Returns the validators to use for a 2xx response under an `etags` policy, or undefined when the
- * response carries none that the policy accepts. `digest` is the identity body's digest, if hashed.
- */
-export function usableValidators (headers: Headers, policy: Pick<Policy, 'etags'>, digest: string | undefined): Validators | undefined {
-  const etagField = firstValue(headers.etag)
-  const lastModified = firstValue(headers['last-modified'])
-  const encoding = firstValue(headers['content-encoding'])
-  const tag = etagField === undefined ? undefined : parseEntityTag(etagField)
-  if (policy.etags !== 'synthesize' && tag !== undefined && (!tag.weak || policy.etags === 'origin')) {
-    return { etag: etagField?.trim(), lastModified, source: 'origin', digest, encoding }
-  }
-  if (policy.etags !== 'origin' && digest !== undefined) {
-    return { etag: synthesizedEtag(digest), lastModified, source: 'synthesized', digest, encoding }
-  }
-  if (policy.etags === 'origin' && lastModified !== undefined) return { etag: undefined, lastModified, source: 'origin', digest, encoding }
-  return undefined
-}
-
 /** Statuses by which the origin says who may read: relayed to the client, never turned into a 502. */
 const DENIED = new Set([401, 403, 407])
 
-function isIdentity (headers: Headers): boolean {
-  const coding = firstValue(headers['content-encoding'])
-  return coding === undefined || coding.trim() === '' || coding.trim().toLowerCase() === 'identity'
-}
 
 export interface LookupOptions {
   readonly path: string
@@ -115,7 +92,7 @@ export async function lookupValidators (dispatcher: Dispatcher, options: LookupO
     }
     const read = await get.body.read(policy.maxHashBytes)
     if (read.truncated) get.body.abort(new Error('the representation is larger than maxHashBytes'))
-    const hashable = !read.truncated && isIdentity(get.headers)
+    const hashable = !read.truncated && isIdentityCoding(get.headers)
     const body = hashable ? Buffer.concat(read.chunks, read.length) : undefined
     const digest = body === undefined ? undefined : digestBody([body])
     // A representation without a usable validator exists all the same: If-Match cannot match it.

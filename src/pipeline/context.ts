@@ -63,6 +63,8 @@ export interface RequestContext {
   /** A conditional that has no meaning on this request but shows a cache revalidation forwarded onto it. */
   injectedConditional: 'if-modified-since' | undefined
   error: IfgateError | undefined
+  /** Aborts once the client went away before its response was complete (forward.ts clientGone). */
+  gone: AbortSignal | undefined
 }
 
 /** Returns a fresh context for a request. */
@@ -89,6 +91,7 @@ export function createContext (req: IncomingMessage, res: ServerResponse, reques
     wouldRepair: undefined,
     diagnosis: undefined,
     injectedConditional: undefined,
-    error: undefined
+    error: undefined,
+    gone: undefined
   }
 }

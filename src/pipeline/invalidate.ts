@@ -1,8 +1,6 @@
-import type { Written } from '../validators/entry.ts'
-import { firstValue } from '../origin/headers.ts'
+import { firstValue } from '../http/fields.ts'
 import type { RequestContext } from './context.ts'
 import type { Gateway } from './gateway.ts'
-import { recordWrite } from './validators.ts'
 import { normalizeTarget } from '../http/request-target.ts'
 import { keyOf } from './target.ts'
 
@@ -32,10 +30,10 @@ export function sameOriginPath (value: string, requestPath: string, origin: stri
 }
 
 /**
- * SPEC §2.5: after a 2xx write the resource's validators are replaced by the response's own, or
- * dropped; the entries of `Location`, `Content-Location` and the parent collection are dropped too.
+ * Returns the keys whose validators a 2xx write makes unknown besides its own (SPEC §2.5): the
+ * resources its `Location` and `Content-Location` name on the same origin, and its parent collection.
  */
-export async function invalidateAfterWrite (gw: Gateway, ctx: RequestContext, headers: Record<string, string | string[] | undefined>, written: Written | undefined): Promise<void> {
+export function relatedKeys (gw: Gateway, ctx: RequestContext, headers: Readonly<Record<string, string | string[] | undefined>>): string[] {
   const route = ctx.route!
   const origin = route.origin
   const keys = new Set<string>()
@@ -51,6 +49,5 @@ export async function invalidateAfterWrite (gw: Gateway, ctx: RequestContext, he
   const parent = parentPath(ctx.path)
   if (parent !== undefined) keys.add(keyOf(route, parent, ctx.req.headers))
   keys.delete(ctx.key!)
-  await recordWrite(gw, ctx.key!, written)
-  for (const key of keys) await recordWrite(gw, key, undefined)
+  return [...keys]
 }

@@ -7,6 +7,7 @@ import { send412 } from '../edge/respond.ts'
 import type { RequestContext } from './context.ts'
 import type { Gateway } from './gateway.ts'
 import { lookUp, type Knowledge } from './knowledge.ts'
+import type { WriteRecord } from './write-record.ts'
 import { currentRepresentation, wantsRepresentation } from './representation.ts'
 
 /** Longest header value a 412, its log line and /diagnoses quote; a longer one is cut with `…`. */
@@ -28,10 +29,10 @@ function currentEtag (knowledge: Knowledge): string | null {
  * representation is fetched so an unstable origin can be told from a stale tag. Only on the
  * refusal path; a failed fetch leaves the knowledge as it was.
  */
-async function withCurrentDigest (gw: Gateway, ctx: RequestContext, c: Conditionals, knowledge: Knowledge): Promise<Knowledge> {
+async function withCurrentDigest (gw: Gateway, ctx: RequestContext, c: Conditionals, knowledge: Knowledge, record: WriteRecord): Promise<Knowledge> {
   if (!needsCurrentDigest(c, knowledge.facts)) return knowledge
   try {
-    const fetched = await lookUp(gw, ctx, true)
+    const fetched = await lookUp(gw, ctx, record, true)
     return fetched.current === undefined ? knowledge : fetched
   } catch (err) {
     gw.logger.debug({ requestId: ctx.requestId, err: (err as Error).message }, 'current body unavailable for the diagnosis')
@@ -73,14 +74,14 @@ function diagnosisBody (d: Diagnosis): Record<string, unknown> {
 }
 
 /** Diagnoses a failed precondition and answers 412 at the edge with the current validators (SPEC §5, §6). */
-export async function refuse (gw: Gateway, ctx: RequestContext, c: Conditionals, decision: Decision, known: Knowledge): Promise<void> {
-  const knowledge = await withCurrentDigest(gw, ctx, c, known)
+export async function refuse (gw: Gateway, ctx: RequestContext, c: Conditionals, decision: Decision, known: Knowledge, record: WriteRecord): Promise<void> {
+  const knowledge = await withCurrentDigest(gw, ctx, c, known, record)
   const diagnosis = noteRefusal(ctx, c, decision, knowledge)
   const etag = currentEtag(knowledge)
   const lastModified = knowledge.variants.find((v) => v.lastModified !== undefined)?.lastModified ?? null
   let current: unknown
   if (knowledge.current !== undefined && wantsRepresentation(ctx.req.headers.prefer)) {
-    current = await currentRepresentation(gw, ctx, knowledge.lookup, (wantBody) => lookUp(gw, ctx, wantBody).then((k) => k.lookup))
+    current = await currentRepresentation(gw, ctx, knowledge.lookup, (wantBody) => lookUp(gw, ctx, record, wantBody).then((k) => k.lookup))
   }
   const problem = preconditionFailed({
     header: decision.header as string,

@@ -3,20 +3,18 @@ import { readConditionals } from '../http/conditionals.ts'
 import { evaluatePreconditions } from '../http/preconditions.ts'
 import { send304 } from '../edge/respond.ts'
 import { fromOriginError } from '../errors.ts'
-import { forwardToOrigin, relayResponse } from '../origin/forward.ts'
-import { clientResponseHeaders, firstValue, originRequestHeaders } from '../origin/headers.ts'
+import { relayResponse } from '../edge/relay.ts'
+import { forwardToOrigin } from './forward.ts'
+import { firstValue, isIdentityCoding } from '../http/fields.ts'
+import { clientResponseHeaders, originRequestHeaders } from '../origin/headers.ts'
+import { usableValidators } from '../validators/learn.ts'
 import { digestKnown, parseVary, variantKeyOf, type Validators } from '../validators/entry.ts'
-import { digestBody, synthesizedEtag, digestTap } from '../validators/synthesize.ts'
+import { digestBody, digestTap } from '../validators/synthesize.ts'
 import type { RequestContext } from './context.ts'
 import type { Gateway } from './gateway.ts'
 import { currentOf, learn } from './validators.ts'
 
-type Headers = Record<string, string | string[] | undefined>
 
-function isIdentity (headers: Headers): boolean {
-  const coding = firstValue(headers['content-encoding'])
-  return coding === undefined || coding === '' || coding.toLowerCase() === 'identity'
-}
 
 /** Returns true when the client asked for a 304 if its copy is current. */
 function isConditionalRead (ctx: RequestContext): boolean {
@@ -56,7 +54,6 @@ export async function handleSafe (gw: Gateway, ctx: RequestContext): Promise<voi
     return
   }
   const entry = await gw.store.get(ctx.key!)
-  const writesSeen = entry?.writes ?? 0
   // Validators ifgate synthesizes mean nothing to the origin: strip the client's conditionals and
   // ask for the identity coding, whose bytes the tag is computed from (SPEC §3).
   const synthesize = policy.etags === 'synthesize' || (policy.etags === 'auto' && gw.weakOrigins.has(route.id))
@@ -69,8 +66,6 @@ export async function handleSafe (gw: Gateway, ctx: RequestContext): Promise<voi
 
   const etagField = firstValue(response.headers.etag)
   const originTag = etagField === undefined ? undefined : parseEntityTag(etagField)
-  const lastModified = firstValue(response.headers['last-modified'])
-  const encoding = firstValue(response.headers['content-encoding'])
   const strong = originTag !== undefined && !originTag.weak
   if (policy.etags === 'auto') {
     // Remember per route whether the origin sends strong ETags, so reads ask for what can be hashed.
@@ -78,30 +73,30 @@ export async function handleSafe (gw: Gateway, ctx: RequestContext): Promise<voi
     else gw.weakOrigins.add(route.id)
   }
   if (policy.etags === 'origin' || (policy.etags === 'auto' && strong)) {
-    if (originTag === undefined && lastModified === undefined) return relayResponse(ctx, response)
-    const validators: Validators = { etag: originTag === undefined ? undefined : etagField?.trim(), lastModified, source: 'origin', digest: undefined, encoding }
+    const validators = usableValidators(response.headers, policy, undefined)
+    if (validators === undefined) return relayResponse(ctx, response)
     if (notModified(ctx, validators)) {
-      await learn(gw, ctx, validators, vary, writesSeen)
+      await learn(gw, ctx, validators, vary, entry)
       send304(ctx, response.headers)
       await response.body.dump()
       return
     }
-    if (method === 'GET' && isIdentity(response.headers) && (validators.etag === undefined || !digestKnown(entry, variantKeyOf(vary, ctx.req.headers), validators.etag))) {
+    if (method === 'GET' && isIdentityCoding(response.headers) && (validators.etag === undefined || !digestKnown(entry, variantKeyOf(vary, ctx.req.headers), validators.etag))) {
       // The body's digest lets diagnosis tell an origin that re-tags unchanged bytes (SPEC §5
       // unstable-origin-etag) from a real change; it is learned with the tag once the body ends.
       // A tag whose digest is known already is not hashed again.
       const tap = digestTap(policy.maxHashBytes, (digest) => {
-        learn(gw, ctx, { ...validators, digest }, vary, writesSeen).catch((err: unknown) => gw.logger.warn({ requestId: ctx.requestId, err }, 'validators not recorded'))
+        learn(gw, ctx, { ...validators, digest }, vary, entry).catch((err: unknown) => gw.logger.warn({ requestId: ctx.requestId, err }, 'validators not recorded'))
       })
       return relayResponse(ctx, response, { tap })
     }
-    await learn(gw, ctx, validators, vary, writesSeen)
+    await learn(gw, ctx, validators, vary, entry)
     return relayResponse(ctx, response)
   }
 
   // etags: synthesize, or auto with a weak or missing origin ETag.
   const out = clientResponseHeaders(response.headers, ctx.requestId, policy.etags === 'synthesize' ? 'etag' : undefined)
-  if (!isIdentity(response.headers)) return relayResponse(ctx, response, { headers: out })
+  if (!isIdentityCoding(response.headers)) return relayResponse(ctx, response, { headers: out })
   // Nothing was sent yet: an origin that stalls or breaks here gets the client a 504/502 problem.
   const read = await response.body.read(policy.maxHashBytes).catch((err: unknown) => { throw fromOriginError(err, 'forward') })
   if (read.truncated) {
@@ -117,8 +112,9 @@ export async function handleSafe (gw: Gateway, ctx: RequestContext): Promise<voi
     return relayResponse(ctx, response, { headers: out, prefix: read.chunks })
   }
   const digest = digestBody(read.chunks)
-  const validators: Validators = { etag: synthesizedEtag(digest), lastModified, source: 'synthesized', digest, encoding }
-  await learn(gw, ctx, validators, vary, writesSeen)
+  // etags: synthesize, or auto with a weak or missing origin ETag: always a synthesized tag here.
+  const validators = usableValidators(response.headers, policy, digest) as Validators
+  await learn(gw, ctx, validators, vary, entry)
   out.etag = validators.etag as string
   if (notModified(ctx, validators)) return send304(ctx, out)
   out['content-length'] = String(read.length)

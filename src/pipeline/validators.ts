@@ -3,7 +3,7 @@ import { parseHttpDate } from '../http/http-date.ts'
 import type { CurrentValidators } from '../http/preconditions.ts'
 import type { Route } from '../config/types.ts'
 import { principalOf } from '../http/credentials.ts'
-import { afterWrite, freshVariants, observe, variantKeyOf, variantsFor, type ValidatorEntry, type Validators, type VariantValidators, type Written } from '../validators/entry.ts'
+import { freshVariants, observe, variantKeyOf, variantsFor, type ValidatorEntry, type Validators, type VariantValidators } from '../validators/entry.ts'
 import type { Gateway } from './gateway.ts'
 import type { RequestContext } from './context.ts'
 
@@ -36,26 +36,21 @@ export function cachedVariants (entry: ValidatorEntry | undefined, route: Route,
 }
 
 /**
- * Records validators the origin showed for the request's variant, unless a write to the resource
- * completed since the read began (`writesSeen`): its answer may then describe the old state.
+ * Records validators the origin showed a read for the request's variant (`seen`: the entry the
+ * read began with), unless a write to the resource completed since: its answer may then describe
+ * the old state. A read that learned nothing new calls the store not at all (store contract).
  */
-export function learn (gw: Gateway, ctx: RequestContext, validators: Validators, vary: readonly string[], writesSeen: number | undefined): Promise<unknown> {
+export function learn (gw: Gateway, ctx: RequestContext, validators: Validators, vary: readonly string[], seen: ValidatorEntry | undefined): Promise<unknown> {
   const key = ctx.key as string
   const headers = ctx.req.headers
   const variantKey = variantKeyOf(vary, headers)
   const principal = principalOf(headers)
   const depth = gw.config.cache.historyDepth
+  const now = Date.now()
+  if (seen !== undefined && observe(seen, variantKey, vary, validators, now, depth, principal) === seen) return Promise.resolve(seen)
+  const writesSeen = seen?.writes ?? 0
   return gw.store.update(key, (old) => {
-    if (writesSeen !== undefined && (old?.writes ?? 0) !== writesSeen) return old
-    return observe(old, variantKey, vary, validators, Date.now(), depth, principal)
+    if ((old?.writes ?? 0) !== writesSeen) return old
+    return observe(old, variantKey, vary, validators, now, depth, principal)
   })
-}
-
-/**
- * SPEC §2.5: after a 2xx write, the response's own validators become current when usable, else
- * the current ones are dropped (their ETags join the history).
- */
-export function recordWrite (gw: Gateway, key: string, written: Written | undefined): Promise<unknown> {
-  const depth = gw.config.cache.historyDepth
-  return gw.store.update(key, (old) => afterWrite(old, Date.now(), depth, written))
 }

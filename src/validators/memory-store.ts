@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache'
 import { entrySize, type ValidatorEntry } from './entry.ts'
-import type { StoreStats, ValidatorStore } from './store.ts'
+import type { EntryUpdate, StoreStats, ValidatorStore } from './store.ts'
 
 export interface MemoryStoreOptions {
   readonly maxEntries: number
@@ -19,6 +19,15 @@ export function createMemoryStore (options: MemoryStoreOptions): ValidatorStore 
     dispose: (_value, _key, reason) => { if (reason === 'evict') evictions++ }
   })
 
+  function apply (key: string, update: EntryUpdate): ValidatorEntry | undefined {
+    const old = lru.get(key)
+    const next = update(old)
+    if (next === undefined) lru.delete(key)
+    // An unchanged entry is not written again (lru.get above already made it the most recent).
+    else if (next !== old) lru.set(key, next)
+    return next
+  }
+
   return {
     get (key) {
       const entry = lru.get(key)
@@ -26,12 +35,9 @@ export function createMemoryStore (options: MemoryStoreOptions): ValidatorStore 
       else hits++
       return Promise.resolve(entry)
     },
-    update (key, update) {
-      const old = lru.get(key)
-      const next = update(old)
-      if (next === undefined) lru.delete(key)
-      // An unchanged entry is not written again (lru.get above already made it the most recent).
-      else if (next !== old) lru.set(key, next)
+    update (key, update, related) {
+      const next = apply(key, update)
+      if (related !== undefined) for (const k of related.keys) if (k !== key) apply(k, related.update)
       return Promise.resolve(next)
     },
     delete (key) {

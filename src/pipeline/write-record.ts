@@ -1,0 +1,74 @@
+import { principalOf } from '../http/credentials.ts'
+import { afterWrite, observe, variantKeyOf, type ValidatorEntry, type Validators, type Written } from '../validators/entry.ts'
+import type { EntryUpdate } from '../validators/store.ts'
+import type { RequestContext } from './context.ts'
+import type { Gateway } from './gateway.ts'
+
+/** What became of a write, for its resource's validators (SPEC §2.5). */
+export type WriteOutcome =
+  /** Refused at the edge, or answered non-2xx by the origin: the validators stay. */
+  | { readonly kind: 'unchanged' }
+  /** A 2xx: the response's own validators become current when usable, else the current ones are dropped. */
+  | { readonly kind: 'written'; readonly written: Written | undefined }
+  /** No answer (timeout, cut, lease lost): the write may have been applied; the validators are dropped. */
+  | { readonly kind: 'unknown' }
+
+/**
+ * The store contract of one write: the entry is read once under the lock (`read`), what lookups
+ * teach is applied to a working copy (`learn`), and everything goes back in one atomic update
+ * (`commit`), the related resources' validators dropped in the same call.
+ */
+export class WriteRecord {
+  /** The entry as the store held it, with what this write learned since applied to it. */
+  entry: ValidatorEntry | undefined
+  readonly #learned: EntryUpdate[] = []
+  readonly #gw: Gateway
+  readonly #ctx: RequestContext
+
+  private constructor (gw: Gateway, ctx: RequestContext, entry: ValidatorEntry | undefined) {
+    this.#gw = gw
+    this.#ctx = ctx
+    this.entry = entry
+  }
+
+  /** Resolves to the record of a write, its entry read from the store (the one read of the write). */
+  static async read (gw: Gateway, ctx: RequestContext): Promise<WriteRecord> {
+    return new WriteRecord(gw, ctx, await gw.store.get(ctx.key!))
+  }
+
+  /** Applies validators a lookup showed for the request's variant to the working copy; committed later. */
+  learn (validators: Validators, vary: readonly string[]): void {
+    const headers = this.#ctx.req.headers
+    const variantKey = variantKeyOf(vary, headers)
+    const principal = principalOf(headers)
+    const depth = this.#gw.config.cache.historyDepth
+    const now = Date.now()
+    const step: EntryUpdate = (old) => observe(old, variantKey, vary, validators, now, depth, principal)
+    this.#learned.push(step)
+    this.entry = step(this.entry)
+  }
+
+  /** The Vary names the origin last showed for this resource. */
+  vary (): readonly string[] {
+    return this.entry?.vary ?? []
+  }
+
+  /**
+   * Resolves once what the write learned and its outcome are in the store: one atomic update of
+   * the resource, with the current validators of `related` (Location, Content-Location, the parent
+   * collection) dropped in the same call. Nothing is written when there is nothing to write.
+   */
+  async commit (outcome: WriteOutcome, related: readonly string[] = []): Promise<void> {
+    const learned = this.#learned
+    if (outcome.kind === 'unchanged' && learned.length === 0) return
+    const depth = this.#gw.config.cache.historyDepth
+    const now = Date.now()
+    const drop: EntryUpdate = (old) => afterWrite(old, now, depth, undefined)
+    await this.#gw.store.update(this.#ctx.key!, (old) => {
+      let entry = old
+      for (const step of learned) entry = step(entry)
+      if (outcome.kind === 'unchanged') return entry
+      return afterWrite(entry, now, depth, outcome.kind === 'written' ? outcome.written : undefined)
+    }, outcome.kind === 'unchanged' || related.length === 0 ? undefined : { keys: related, update: drop })
+  }
+}

@@ -1,0 +1,37 @@
+import { createMemoryStore } from '../../src/validators/memory-store.ts'
+import type { ValidatorStore } from '../../src/validators/store.ts'
+
+export interface Calls {
+  get: number
+  update: number
+}
+
+export interface CountingStore extends ValidatorStore {
+  /** Calls since the last reset, by kind: each is one round trip to a remote store. */
+  readonly calls: Calls
+  reset (): void
+}
+
+/** Returns a real memory store that counts the calls made to it (the store contract's round trips). */
+export function countingStore (): CountingStore {
+  const inner = createMemoryStore({ maxEntries: 10_000, maxBytes: 64 * 1024 * 1024 })
+  const calls: Calls = { get: 0, update: 0 }
+  return {
+    calls,
+    reset () {
+      calls.get = 0
+      calls.update = 0
+    },
+    get (key) {
+      calls.get++
+      return inner.get(key)
+    },
+    update (key, update, related) {
+      calls.update++
+      return inner.update(key, update, related)
+    },
+    delete: (key) => inner.delete(key),
+    clear: () => inner.clear(),
+    stats: () => inner.stats()
+  }
+}

@@ -1,0 +1,78 @@
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { countingStore, type CountingStore } from '../helpers/counting-store.ts'
+import { request } from '../helpers/http.ts'
+import { startLegacyOrigin, type LegacyOrigin } from '../helpers/legacy-origin.ts'
+import { startIfgate, type TestGateway } from '../helpers/start-ifgate.ts'
+
+const JSON_BODY = { 'content-type': 'application/json' }
+
+/**
+ * The store contract a remote store can meet: a write reads its entry once and changes it with
+ * one atomic update (its parent collection's drop in the same call); a read that learns nothing
+ * new writes nothing. Each call is a round trip to Redis, so these counts are the budget.
+ */
+describe('store contract: calls per request', () => {
+  let origin: LegacyOrigin
+  let store: CountingStore
+  let gw: TestGateway
+  before(async () => {
+    origin = await startLegacyOrigin({ etag: 'strong' })
+    store = countingStore()
+    gw = await startIfgate(origin.url, {
+      routes: [
+        { path: '/', origin: origin.url },
+        { path: '/x', origin: origin.url, ownership: 'exclusive' },
+        { path: '/fix', origin: origin.url, ownership: 'exclusive', repair: ['weakened-etag'] }
+      ]
+    }, { store })
+  })
+  after(async () => {
+    await gw.close()
+    await origin.close()
+  })
+
+  /** Resolves to the store calls `send` made, after reading `path` once so the cache is warm. */
+  async function callsOf (path: string, send: (etag: string) => Promise<number>, wantStatus: number): Promise<{ get: number; update: number }> {
+    origin.set(path, { v: 0 })
+    const etag = (await request(`${gw.url}${path}`)).headers.etag as string
+    await request(`${gw.url}${path}`)
+    store.reset()
+    assert.equal(await send(etag), wantStatus)
+    return { ...store.calls }
+  }
+
+  const put = (path: string, ifMatch: string): Promise<number> =>
+    request(`${gw.url}${path}`, { method: 'PUT', headers: { 'if-match': ifMatch, ...JSON_BODY }, body: '{"v":1}' }).then((r) => r.status)
+
+  test('GET of a cached resource that learns nothing new: one read, no update', async () => {
+    const calls = await callsOf('/r/1', () => request(`${gw.url}/r/1`).then((r) => r.status), 200)
+    assert.deepEqual(calls, { get: 1, update: 0 })
+  })
+
+  test('PUT, exclusive, current If-Match: one read, one update', async () => {
+    assert.deepEqual(await callsOf('/x/1', (etag) => put('/x/1', etag), 200), { get: 1, update: 1 })
+  })
+
+  test('PUT, shared, current If-Match (confirmed by a lookup): one read, one update', async () => {
+    const lookupsBefore = origin.requests.filter((r) => r.method === 'HEAD').length
+    assert.deepEqual(await callsOf('/s/1', (etag) => put('/s/1', etag), 200), { get: 1, update: 1 })
+    assert.equal(origin.requests.filter((r) => r.method === 'HEAD').length - lookupsBefore, 1, 'the lookup happened')
+  })
+
+  test('PUT with a stale If-Match answered 412 from the cache: one read, no update', async () => {
+    assert.deepEqual(await callsOf('/s/2', () => put('/s/2', '"stale"'), 412), { get: 1, update: 0 })
+  })
+
+  test('PUT with an If-Match repaired (weakened-etag): one read, one update', async () => {
+    assert.deepEqual(await callsOf('/fix/1', (etag) => put('/fix/1', `W/${etag}`), 200), { get: 1, update: 1 })
+  })
+
+  test('PUT on a cache miss (lookup, then forward): one read, one update', async () => {
+    origin.set('/m/1', { v: 0 })
+    const etag = (await request(`${origin.url}/m/1`)).headers.etag as string
+    store.reset()
+    assert.equal(await put('/m/1', etag), 200)
+    assert.deepEqual({ ...store.calls }, { get: 1, update: 1 })
+  })
+})
