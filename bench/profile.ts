@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { topFrames, type Frame } from './lib/cpu-profile.ts'
-import { freePort, startService, stopAll } from './lib/procs.ts'
+import { CPUS, freePort, startService, stopAll } from './lib/procs.ts'
 import { wrk } from './lib/wrk.ts'
 import { ETAG } from './origin.ts'
 
@@ -30,7 +30,7 @@ async function profile (origin: string, load: Load, index: number): Promise<{ fr
   const port = await freePort()
   const config = join(tmp, `ifgate-${index}.json`)
   writeFileSync(config, JSON.stringify({ listen: `127.0.0.1:${port}`, admin: { listen: `127.0.0.1:${await freePort()}` }, routes: [{ path: '/', origin }], defaults: { ownership: load.ownership, validatorTtlMs: 3_600_000 } }))
-  const ifgate = await startService('ifgate', NODE, ['--cpu-prof', '--cpu-prof-dir', dir, join(ROOT, 'bin', 'ifgate.js'), '--config', config], port)
+  const ifgate = await startService('ifgate', NODE, ['--cpu-prof', '--cpu-prof-dir', dir, join(ROOT, 'bin', 'ifgate.js'), '--config', config], port, {}, CPUS.target)
   await wrk(`${ifgate.url}/`, 50, 2, join(BENCH, 'lua', 'get-spread.lua'), { KEYS: '1000' })
   const { result, command } = await wrk(`${ifgate.url}${load.path}`, 50, SECONDS, load.script, load.env)
   // SIGTERM: ifgate drains and exits 0, and node writes the profile on the way out.
@@ -42,7 +42,7 @@ async function profile (origin: string, load: Load, index: number): Promise<{ fr
 
 async function main (): Promise<void> {
   const originPort = await freePort()
-  const origin = await startService('origin', NODE, [join(BENCH, 'origin.ts')], originPort, { PORT: String(originPort) })
+  const origin = await startService('origin', NODE, [join(BENCH, 'origin.ts')], originPort, { PORT: String(originPort) }, CPUS.load)
   const lines = ['# ifgate CPU profiles', '', `Node ${process.version}; ${SECONDS} s of load per profile (after a 2 s warm-up), \`wrk -t1 -c50\`. Shares are of the busy samples (idle excluded), self time.`, '']
   for (const [i, load] of LOADS.entries()) {
     const p = await profile(origin.url, load, i)

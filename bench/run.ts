@@ -2,14 +2,15 @@
 // proxy, every scenario measured in the same run, interleaved round by round (A B C … A B C …).
 // Then the memory (bench/memory.ts) and micro-benchmarks (bench/micro.ts), each in its own process.
 // `npm run bench -- --quick` runs 2-second cells and one round, for development; `--no-memory` and
-// `--no-micro` leave those out; `--report` writes results/latest.md again from results/latest.json.
+// `--no-micro` leave those out; `--report` writes results/latest.md again from results/latest.json;
+// `--only TEXT` measures only the scenarios whose name contains TEXT (development).
 import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
-import { cpuSeconds, freePort, startService, stopAll, type Service } from './lib/procs.ts'
+import { CPUS, cpuSeconds, freePort, startService, stopAll, type Service } from './lib/procs.ts'
 import { wrk } from './lib/wrk.ts'
 import { ETAG, STALE_TAG } from './origin.ts'
 import { report, type Cell, type Run } from './lib/report.ts'
@@ -39,7 +40,7 @@ async function ifgate (name: string, origin: string, config: Record<string, unkn
   const admin = await freePort()
   const file = join(tmp, `${name}.json`)
   writeFileSync(file, JSON.stringify({ listen: `127.0.0.1:${port}`, admin: { listen: `127.0.0.1:${admin}` }, routes: [{ path: '/', origin }], ...config }))
-  return startService(name, NODE, [join(ROOT, 'bin', 'ifgate.js'), '--config', file], port)
+  return startService(name, NODE, [join(ROOT, 'bin', 'ifgate.js'), '--config', file], port, {}, CPUS.target)
 }
 
 async function nginx (origin: string): Promise<Service> {
@@ -52,12 +53,12 @@ events { worker_connections 1024; }
 http { access_log off; client_body_temp_path ${dir}/cb; proxy_temp_path ${dir}/p; fastcgi_temp_path ${dir}/f; uwsgi_temp_path ${dir}/u; scgi_temp_path ${dir}/s;
   upstream origin { server ${new URL(origin).host}; keepalive 64; }
   server { listen 127.0.0.1:${port}; location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; } } }`)
-  return startService('nginx', '/usr/sbin/nginx', ['-p', dir, '-e', join(dir, 'error.log'), '-c', conf], port)
+  return startService('nginx', '/usr/sbin/nginx', ['-p', dir, '-e', join(dir, 'error.log'), '-c', conf], port, {}, CPUS.target)
 }
 
 async function peer (name: string, file: string, origin: string): Promise<Service> {
   const port = await freePort()
-  return startService(name, NODE, [join(BENCH, 'peers', file)], port, { PORT: String(port), ORIGIN: origin })
+  return startService(name, NODE, [join(BENCH, 'peers', file)], port, { PORT: String(port), ORIGIN: origin }, CPUS.target)
 }
 
 function versions (): Record<string, string> {
@@ -88,7 +89,7 @@ function runScript (args: readonly string[]): void {
 
 async function main (): Promise<void> {
   const originPort = await freePort()
-  const origin = await startService('origin', NODE, [join(BENCH, 'origin.ts')], originPort, { PORT: String(originPort) })
+  const origin = await startService('origin', NODE, [join(BENCH, 'origin.ts')], originPort, { PORT: String(originPort) }, CPUS.load)
   const o = origin.url
   const long = { validatorTtlMs: 3_600_000 }
   const services: Target[] = [
@@ -119,6 +120,12 @@ async function main (): Promise<void> {
     { name: 'GET 100 KB', connections: 20, path: '/blob/102400', targets: ['ifgate-synthesize', 'ifgate-origin-tags'] },
     { name: 'GET 1 MiB', connections: 10, path: '/blob/1048576', targets: ['ifgate-synthesize', 'ifgate-origin-tags'] }
   ]
+  const only = process.argv.indexOf('--only')
+  if (only !== -1) {
+    const text = process.argv[only + 1] ?? ''
+    scenarios.splice(0, scenarios.length, ...scenarios.filter((sc) => sc.name.includes(text)))
+    if (scenarios.length === 0) throw new Error(`--only ${JSON.stringify(text)} names no scenario`)
+  }
   const loadStart = loadavg()[0]
   const started = Date.now()
   // Warm every target (JIT, keep-alive pools, validator caches) before anything is measured.

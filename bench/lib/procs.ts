@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { cpus } from 'node:os'
 import { readFileSync } from 'node:fs'
 import { createServer, connect } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -38,9 +39,28 @@ async function accepts (port: number): Promise<boolean> {
   })
 }
 
-/** Starts `command args` with `env`, resolves once it accepts connections on `port` (at most 15 s). */
-export async function startService (name: string, command: string, args: readonly string[], port: number, env: Record<string, string> = {}): Promise<Service> {
-  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] })
+/**
+ * The cores the benchmark pins its processes to (taskset, where the machine has two or more): the
+ * measured proxy gets a core of its own, the load generator and the origin share the other. On a
+ * 2-core machine an unpinned run lets the three fight over both cores, and the same cell then
+ * moves by 30% from one round to the next.
+ */
+export const CPUS = { target: 1, load: 0 } as const
+
+const canPin = cpus().length >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0
+
+/** Returns `command args` run on one core (taskset -c), or as it is where pinning is not possible. */
+export function pinned (cpu: number, command: string, args: readonly string[]): [string, string[]] {
+  return canPin ? ['taskset', ['-c', String(cpu), command, ...args]] : [command, [...args]]
+}
+
+/**
+ * Starts `command args` with `env` (on core `cpu` when given), resolves once it accepts
+ * connections on `port` (at most 15 s). taskset execs the command, so the pid is the command's.
+ */
+export async function startService (name: string, command: string, args: readonly string[], port: number, env: Record<string, string> = {}, cpu?: number): Promise<Service> {
+  const [cmd, argv] = cpu === undefined ? [command, [...args]] : pinned(cpu, command, args)
+  const child = spawn(cmd, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] })
   started.add(child)
   const deadline = Date.now() + 15_000
   while (!(await accepts(port))) {

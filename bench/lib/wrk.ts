@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
+import { CPUS, pinned } from './procs.ts'
 
 const run = promisify(execFile)
 
@@ -24,7 +25,8 @@ function ms (text: string | undefined): number {
 /** Returns wrk's figures for one cell: `wrk -t1 -cC -dDs --latency [-s script] url`. */
 export async function wrk (url: string, connections: number, seconds: number, script?: string, env: Record<string, string> = {}): Promise<{ result: WrkResult; command: string }> {
   const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', ...(script === undefined ? [] : ['-s', script]), url]
-  const { stdout } = await run('wrk', args, { env: { ...process.env, ...env }, timeout: (seconds + 30) * 1000 })
+  const [cmd, argv] = pinned(CPUS.load, 'wrk', args)
+  const { stdout } = await run(cmd, argv, { env: { ...process.env, ...env }, timeout: (seconds + 30) * 1000 })
   const line = (re: RegExp): string | undefined => re.exec(stdout)?.[1]
   const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout)
   return {
