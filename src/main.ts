@@ -13,6 +13,7 @@ import { createMetrics } from './observability/metrics.ts'
 import { OriginPools } from './origin/pools.ts'
 import type { Gateway } from './pipeline/gateway.ts'
 import { createProxyServer } from './server.ts'
+import { compileAll } from './pipeline/compile.ts'
 import { createMemoryStore } from './validators/memory-store.ts'
 import type { ValidatorStore } from './validators/store.ts'
 
@@ -66,8 +67,11 @@ export async function startGateway (config: Config, options: StartOptions = {}):
     pools: new OriginPools(routes.routes),
     logger,
     weakOrigins: new Set(),
+    targetOptions: { mergeSlashes: config.server.mergeSlashes, escapedSlashes: config.server.escapedSlashes },
+    compiled: new Map(),
     draining: false
   }
+  compileAll(gateway)
   const server = createProxyServer(gateway, config)
   const admin = createAdminServer(gateway)
   let url: string

@@ -9,7 +9,7 @@ import { resourceKey } from '../validators/store.ts'
 export function keyOfUrl (gw: Gateway, url: string | null, host: string | null): { key: string; route: string } | { error: string } {
   if (url === null || !url.startsWith('/')) return { error: 'url= must be the path and query a client requests through ifgate, e.g. url=/todos/1' }
   // Normalised as a request for it would be (SPEC §2), so every spelling names the same entry.
-  const target = normalizeTarget(url, gw.config.server)
+  const target = normalizeTarget(url, gw.targetOptions)
   if (!target.ok) return { error: `url=: ${target.reason}` }
   const route = gw.routes.match(host ?? undefined, target.pathAndQuery)
   if (route === undefined) return { error: `no route matches ${host ?? ''}${target.pathAndQuery.split('?')[0]}` }

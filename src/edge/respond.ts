@@ -49,6 +49,13 @@ export function send428 (ctx: RequestContext, problem: Problem): void {
   sendProblem(ctx, problem, {})
 }
 
+/** Sends a whole response ifgate built itself (a 200 whose body it read to hash); no body for undefined. */
+export function sendWhole (ctx: RequestContext, status: number, fields: Record<string, string | string[]>, body: Buffer | undefined): void {
+  ctx.decision = 'forwarded'
+  ctx.res.writeHead(status, fields)
+  ctx.res.end(body)
+}
+
 /** Fields a 304 keeps from the 200 it replaces (RFC 9110 §15.4.5). */
 const NOT_MODIFIED_FIELDS = ['etag', 'last-modified', 'cache-control', 'vary', 'date', 'expires', 'content-location'] as const
 

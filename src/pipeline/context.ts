@@ -4,6 +4,7 @@ import type { Cause } from '../diagnosis/causes.ts'
 import type { Diagnosis } from '../diagnosis/diagnose.ts'
 import type { PreconditionHeader } from '../http/preconditions.ts'
 import type { IfgateError } from '../errors.ts'
+import type { RouteSettings } from './chain.ts'
 
 /**
  * The decision a request ended with, as logged and counted (SPEC §7). `origin-denied`: the origin
@@ -63,6 +64,8 @@ export interface RequestContext {
   /** A conditional that has no meaning on this request but shows a cache revalidation forwarded onto it. */
   injectedConditional: 'if-modified-since' | undefined
   error: IfgateError | undefined
+  /** The compiled route's settings (chain.ts), once routed. */
+  settings: RouteSettings | undefined
   /** Aborts once the client went away before its response was complete (forward.ts clientGone). */
   gone: AbortSignal | undefined
 }
@@ -92,6 +95,7 @@ export function createContext (req: IncomingMessage, res: ServerResponse, reques
     diagnosis: undefined,
     injectedConditional: undefined,
     error: undefined,
-    gone: undefined
+    gone: undefined,
+    settings: undefined
   }
 }

@@ -6,6 +6,8 @@ import type { OriginPools } from '../origin/pools.ts'
 import type { DiagnosesRing } from '../observability/diagnoses.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import type { ValidatorStore } from '../validators/store.ts'
+import type { TargetOptions } from '../http/request-target.ts'
+import type { CompiledRoute } from './chain.ts'
 
 /** What the request pipeline works with: built once at start from the frozen config. */
 export interface Gateway {
@@ -20,6 +22,10 @@ export interface Gateway {
   readonly diagnoses: DiagnosesRing
   /** Ids of `etags: auto` routes whose origin was last seen sending no strong ETag. */
   readonly weakOrigins: Set<string>
+  /** The normalisation of request targets (server.mergeSlashes, server.escapedSlashes). */
+  readonly targetOptions: TargetOptions
+  /** Every route compiled into its handlers at start, by route id. */
+  readonly compiled: Map<string, CompiledRoute>
   /** True once shutdown began: new requests get 503. */
   draining: boolean
 }

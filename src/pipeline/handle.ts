@@ -5,8 +5,7 @@ import { sendError } from '../edge/respond.ts'
 import { requestLogLine } from '../observability/logger.ts'
 import { createContext, type RequestContext } from './context.ts'
 import type { Gateway } from './gateway.ts'
-import { handleSafe } from './safe.ts'
-import { handleUnsafe } from './unsafe.ts'
+import type { CompiledRoute } from './chain.ts'
 import { resolveTarget } from './target.ts'
 
 /** Methods that change nothing (RFC 9110 §9.2.1, and WebDAV's read methods): no lock, no evaluation. */
@@ -26,13 +25,16 @@ async function dispatch (gw: Gateway, ctx: RequestContext): Promise<void> {
   if (gw.draining) throw new IfgateError('IFG_ERR_DRAINING', 'ifgate is shutting down; retry on another instance', { retryAfterSeconds: 1 })
   const method = req.method as string
   if (method === 'CONNECT') throw new IfgateError('IFG_ERR_METHOD_NOT_ALLOWED', 'CONNECT is not supported by a reverse proxy')
-  const { route, path, key, host } = resolveTarget(gw.routes, gw.config.server, req)
+  const { route, path, key, host } = resolveTarget(gw.routes, gw.targetOptions, req)
+  const compiled = gw.compiled.get(route.id) as CompiledRoute
   ctx.route = route
+  ctx.settings = compiled
   ctx.path = path
   ctx.key = key
   ctx.host = host
-  if (SAFE_METHODS.has(method)) await handleSafe(gw, ctx)
-  else await handleUnsafe(gw, ctx)
+  if (method === 'GET' || method === 'HEAD') await compiled.read(ctx)
+  else if (SAFE_METHODS.has(method)) await compiled.pass(ctx)
+  else await compiled.write(ctx)
 }
 
 /** Returns the request listener of the proxy: one context per request, one log line when it ends. */

@@ -37,7 +37,7 @@ export function relatedKeys (gw: Gateway, ctx: RequestContext, headers: Readonly
   const route = ctx.route!
   const origin = route.origin
   const keys = new Set<string>()
-  const options = gw.config.server
+  const options = gw.targetOptions
   for (const field of ['location', 'content-location']) {
     const value = firstValue(headers[field])
     if (value === undefined) continue

@@ -16,6 +16,7 @@ import { cachedKnowledge, lookUp, LookupDenied, type Knowledge } from './knowled
 import { noteRefusal, refuse } from './refuse.ts'
 import { hasRequestBody, receiveBody, type WriteBody } from './request-body.ts'
 import { WriteRecord } from './write-record.ts'
+import { compose, type Handler, type RouteSettings, type Step } from './chain.ts'
 
 type Forward = Extract<WriteDecision, { action: 'forward' }>
 
@@ -24,10 +25,11 @@ async function forwardWrite (gw: Gateway, ctx: RequestContext, body: WriteBody, 
   const route = ctx.route!
   // A repaired If-Match goes to the origin as the current ETag it named (its own spelling).
   const extra = d.ifMatch === undefined || d.stripConditionals ? undefined : { 'if-match': d.ifMatch }
-  const headers = originRequestHeaders(ctx.req, { requestId: ctx.requestId, stripConditionals: d.stripConditionals, extra, trustForwarded: gw.config.server.trustForwarded, host: ctx.host })
+  const { pool, trustForwarded } = ctx.settings!
+  const headers = originRequestHeaders(ctx.req, { requestId: ctx.requestId, stripConditionals: d.stripConditionals, extra, trustForwarded, host: ctx.host })
   let response
   try {
-    response = await forwardToOrigin(gw.pools.for(route), ctx, { headers, timeouts: route.policy.timeouts, body })
+    response = await forwardToOrigin(pool, ctx, { headers, timeouts: route.policy.timeouts, body })
   } catch (err) {
     // A write that timed out, was cut or aborted may have been applied all the same: what the
     // cache holds is no longer known to be current, and on an exclusive route it could accept a
@@ -139,48 +141,82 @@ async function carryOut (gw: Gateway, ctx: RequestContext, c: Conditionals, body
   }
 }
 
+/** What the stages of one write share. */
+interface WriteState {
+  readonly c: Conditionals
+  readonly gone: AbortSignal
+  body: WriteBody | undefined
+}
+
+/** Stage: SPEC §2.4, the 428 rule, which needs no validators: refused before the body is read or the lock taken. */
+const requirePrecondition: Step<WriteState> = (ctx, w) => {
+  if (decideWrite(ctx.req.method as string, w.c, 'unknown', ctx.route!.policy, { clientGone: false }).action !== 'edge-428') return false
+  send428(ctx, preconditionRequired(ctx.req.method as string, ctx.requestId))
+  return true
+}
+
+/** Stage (enforce only): SPEC §6, with `Expect: 100-continue` the preconditions are checked before the body is asked for. */
+function checkBeforeBody (gw: Gateway): Step<WriteState> {
+  return (ctx, w) => ctx.expectContinue && hasRequestBody(ctx.req) && isConditionalWrite(w.c) && answeredBeforeBody(gw, ctx, w.c, w.gone)
+}
+
+/** Stage: SPEC §2 "A slow uploader holds no lock": the body arrives (up to maxBufferBytes) before the lock is taken. */
+function receive (gw: Gateway, maxBufferBytes: number): Step<WriteState> {
+  return async (ctx, w) => {
+    if (ctx.expectContinue && hasRequestBody(ctx.req)) {
+      ctx.res.writeContinue()
+      ctx.expectContinue = false
+    }
+    w.body = await receiveBody(ctx.req, maxBufferBytes)
+    if (w.body !== undefined && !w.gone.aborted) return false
+    dropForGoneClient(gw, ctx)
+    return true
+  }
+}
+
+/** Stage: under the per-resource lock, one store read, the one write decision, its answer or the forward, one store update. */
+function underLock (gw: Gateway): Step<WriteState> {
+  return async (ctx, w) => {
+    const waitStarted = performance.now()
+    let release: () => void
+    try {
+      release = await gw.lock.acquire(ctx.key!, ctx.route!.policy.lock, w.gone)
+    } catch (err) {
+      if (!w.gone.aborted) throw err
+      dropForGoneClient(gw, ctx)
+      return true
+    } finally {
+      ctx.lockWaitMs = performance.now() - waitStarted
+    }
+    try {
+      const record = await WriteRecord.read(gw, ctx)
+      await carryOut(gw, ctx, w.c, w.body as WriteBody, record, await decide(gw, ctx, w.c, record, w.gone))
+    } finally {
+      release()
+    }
+    return true
+  }
+}
+
 /**
- * Handles PUT, PATCH, DELETE, POST and other unsafe methods (SPEC §2.4): the body received (up
- * to server.maxBufferBytes) before the per-resource lock, then under it one store read, the one
- * write decision (a lookup when it needs one), the edge answer or the forward, one store update.
+ * Returns the write handler of a route (SPEC §2.4) for PUT, PATCH, DELETE, POST and every other
+ * unsafe method: its stages chosen once from the route's policy (the 428 stage only where a
+ * precondition is required, the early check only in enforce mode).
  */
-export async function handleUnsafe (gw: Gateway, ctx: RequestContext): Promise<void> {
-  const policy = ctx.route!.policy
-  const method = ctx.req.method as string
-  const c = readConditionals(ctx.req.headersDistinct)
-  // SPEC §5: If-Modified-Since on a write is ignored (RFC 9110 §13.1.3) but is evidence of a
-  // cache revalidation forwarded onto a write.
-  if (c.ifModifiedSince !== undefined) ctx.injectedConditional = 'if-modified-since'
-  // The 428 rule needs no validators: refused before the body is read or the lock taken.
-  if (decideWrite(method, c, 'unknown', policy, { clientGone: false }).action === 'edge-428') {
-    return send428(ctx, preconditionRequired(method, ctx.requestId))
-  }
-  const gone = clientGone(ctx)
-  const withBody = hasRequestBody(ctx.req)
-  if (ctx.expectContinue && withBody && isConditionalWrite(c) && policy.mode === 'enforce') {
-    if (await answeredBeforeBody(gw, ctx, c, gone)) return
-  }
-  if (ctx.expectContinue && withBody) {
-    ctx.res.writeContinue()
-    ctx.expectContinue = false
-  }
-  // SPEC §2 "A slow uploader holds no lock": the body arrives before the lock is taken.
-  const body = await receiveBody(ctx.req, gw.config.server.maxBufferBytes)
-  if (body === undefined || gone.aborted) return dropForGoneClient(gw, ctx)
-  const waitStarted = performance.now()
-  let release: () => void
-  try {
-    release = await gw.lock.acquire(ctx.key!, policy.lock, gone)
-  } catch (err) {
-    if (gone.aborted) return dropForGoneClient(gw, ctx)
-    throw err
-  } finally {
-    ctx.lockWaitMs = performance.now() - waitStarted
-  }
-  try {
-    const record = await WriteRecord.read(gw, ctx)
-    await carryOut(gw, ctx, c, body, record, await decide(gw, ctx, c, record, gone))
-  } finally {
-    release()
+export function writeHandler (gw: Gateway, s: RouteSettings): Handler {
+  const policy = s.route.policy
+  const enforce = policy.mode === 'enforce'
+  const chain = compose<WriteState>([
+    policy.requirePrecondition && enforce && requirePrecondition,
+    enforce && checkBeforeBody(gw),
+    receive(gw, s.maxBufferBytes),
+    underLock(gw)
+  ])
+  return async (ctx) => {
+    const c = readConditionals(ctx.req.headersDistinct)
+    // SPEC §5: If-Modified-Since on a write is ignored (RFC 9110 §13.1.3) but is evidence of a
+    // cache revalidation forwarded onto a write.
+    if (c.ifModifiedSince !== undefined) ctx.injectedConditional = 'if-modified-since'
+    await chain(ctx, { c, gone: clientGone(ctx), body: undefined })
   }
 }

@@ -31,9 +31,10 @@ export async function passUpgrade (gw: Gateway, req: IncomingMessage, socket: Du
     if (gw.draining) throw new IfgateError('IFG_ERR_DRAINING', 'ifgate is shutting down; retry on another instance', { retryAfterSeconds: 1 })
     // shouldUpgradeCallback hands only these here; a Node without it must still never tunnel a write.
     if (!tunnels(req)) throw new IfgateError('IFG_ERR_BAD_REQUEST', 'only a GET may upgrade, and never to HTTP itself')
-    const { route, path, host } = resolveTarget(gw.routes, gw.config.server, req)
-    const headers = originRequestHeaders(req, { requestId, trustForwarded: gw.config.server.trustForwarded, host })
-    const upstream = await openUpgrade(gw.pools.for(route), { path, method: 'GET', headers, protocol: req.headers.upgrade ?? 'websocket' })
+    const { route, path, host } = resolveTarget(gw.routes, gw.targetOptions, req)
+    const settings = gw.compiled.get(route.id)!
+    const headers = originRequestHeaders(req, { requestId, trustForwarded: settings.trustForwarded, host })
+    const upstream = await openUpgrade(settings.pool, { path, method: 'GET', headers, protocol: req.headers.upgrade ?? 'websocket' })
     joinTunnel(socket, head, upstream.socket, upstream.headers, requestId)
   } catch (err) {
     if (!(err instanceof IfgateError)) throw err

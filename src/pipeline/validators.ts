@@ -45,7 +45,7 @@ export function learn (gw: Gateway, ctx: RequestContext, validators: Validators,
   const headers = ctx.req.headers
   const variantKey = variantKeyOf(vary, headers)
   const principal = principalOf(headers)
-  const depth = gw.config.cache.historyDepth
+  const depth = ctx.settings!.historyDepth
   const now = Date.now()
   if (seen !== undefined && observe(seen, variantKey, vary, validators, now, depth, principal) === seen) return Promise.resolve(seen)
   const writesSeen = seen?.writes ?? 0

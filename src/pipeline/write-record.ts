@@ -41,7 +41,7 @@ export class WriteRecord {
     const headers = this.#ctx.req.headers
     const variantKey = variantKeyOf(vary, headers)
     const principal = principalOf(headers)
-    const depth = this.#gw.config.cache.historyDepth
+    const depth = this.#ctx.settings!.historyDepth
     const now = Date.now()
     const step: EntryUpdate = (old) => observe(old, variantKey, vary, validators, now, depth, principal)
     this.#learned.push(step)
@@ -61,7 +61,7 @@ export class WriteRecord {
   async commit (outcome: WriteOutcome, related: readonly string[] = []): Promise<void> {
     const learned = this.#learned
     if (outcome.kind === 'unchanged' && learned.length === 0) return
-    const depth = this.#gw.config.cache.historyDepth
+    const depth = this.#ctx.settings!.historyDepth
     const now = Date.now()
     const drop: EntryUpdate = (old) => afterWrite(old, now, depth, undefined)
     await this.#gw.store.update(this.#ctx.key!, (old) => {
