@@ -16,3 +16,15 @@ export function isIdentityCoding (fields: Fields): boolean {
   const coding = firstValue(fields['content-encoding'])?.trim()
   return coding === undefined || coding === '' || coding.toLowerCase() === 'identity'
 }
+
+/** Returns the lower-case field names a Vary field value lists (RFC 9110 §12.5.5; '*' included as is), sorted, each once. */
+export function parseVary (value: string | string[] | undefined): string[] {
+  if (value === undefined) return []
+  const joined = Array.isArray(value) ? value.join(',') : value
+  const names: string[] = []
+  for (const part of joined.split(',')) {
+    const name = part.trim().toLowerCase()
+    if (name !== '' && !names.includes(name)) names.push(name)
+  }
+  return names.sort()
+}

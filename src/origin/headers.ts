@@ -1,33 +1,17 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
+import { connectionTokens, HOP_BY_HOP } from '../http/hop-by-hop.ts'
 
 /**
- * Hop-by-hop fields (RFC 9110 §7.6.1): meaningful for one connection only, never forwarded.
- * `proxy-*` are addressed to this proxy; `expect` is answered by ifgate itself (SPEC §6:
- * it decides before asking for the body), and `host` is set for the origin by the client.
+ * Request fields that ifgate never passes on: hop-by-hop ones and those it sets itself. `expect`
+ * is answered by ifgate itself (SPEC §6: it decides before asking for the body), and `host` is
+ * set for the origin by the client.
  */
-const HOP_BY_HOP = new Set([
-  'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
-  'te', 'trailer', 'transfer-encoding', 'upgrade'
-])
-
-/** Request fields that ifgate never passes on: hop-by-hop ones and those it sets itself. */
 const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'expect', 'host', 'content-length'])
 
 /** Conditional request fields (RFC 9110 §13.1). */
 export const CONDITIONAL_FIELDS = ['if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since', 'if-range'] as const
 
 export const VIA = '1.1 ifgate'
-
-/** Returns the field names a Connection header lists (RFC 9110 §7.6.1: those are hop-by-hop too). */
-function connectionTokens (value: string | string[] | undefined): string[] | undefined {
-  if (value === undefined) return undefined
-  const joined = Array.isArray(value) ? value.join(',') : value
-  if (joined.indexOf(',') === -1) {
-    const one = joined.trim().toLowerCase()
-    return one === 'keep-alive' || one === 'close' || one === '' ? undefined : [one]
-  }
-  return joined.split(',').map((t) => t.trim().toLowerCase()).filter((t) => t !== '')
-}
 
 export interface OriginRequestOptions {
   readonly requestId: string

@@ -2,10 +2,9 @@ import type { Dispatcher } from 'undici'
 import type { Policy } from '../config/types.ts'
 import { fromOriginError, IfgateError } from '../errors.ts'
 import type { Validators } from '../validators/entry.ts'
-import { parseVary } from '../validators/entry.ts'
 import { digestBody } from '../validators/synthesize.ts'
 import { startExchange, type OriginResponse } from './exchange.ts'
-import { firstValue, isIdentityCoding } from '../http/fields.ts'
+import { firstValue, isIdentityCoding, parseVary } from '../http/fields.ts'
 import { usableValidators } from '../validators/learn.ts'
 
 export type LookupResult =

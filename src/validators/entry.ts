@@ -207,17 +207,6 @@ export function variantsFor<T extends { readonly variantKey: string }> (variants
   })
 }
 
-/** Returns the lower-case header names of a Vary field value ('*' included as is). */
-export function parseVary (value: string | string[] | undefined): string[] {
-  if (value === undefined) return []
-  const joined = Array.isArray(value) ? value.join(',') : value
-  const names: string[] = []
-  for (const part of joined.split(',')) {
-    const name = part.trim().toLowerCase()
-    if (name !== '' && !names.includes(name)) names.push(name)
-  }
-  return names.sort()
-}
 
 /**
  * Bytes one cached entry costs beyond its strings, measured on V8 (Node 24, 64-bit, pointer

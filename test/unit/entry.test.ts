@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { afterWrite, entrySize, freshVariants, historyOf, observe, parseVary, variantKeyOf, variantsOf, type Validators } from '../../src/validators/entry.ts'
+import { parseVary } from '../../src/http/fields.ts'
+import { afterWrite, entrySize, freshVariants, historyOf, observe, variantKeyOf, variantsOf, type Validators } from '../../src/validators/entry.ts'
 import { createMemoryStore } from '../../src/validators/memory-store.ts'
 
 const v = (etag: string): Validators => ({ etag, lastModified: undefined, source: 'origin', digest: undefined, encoding: undefined })

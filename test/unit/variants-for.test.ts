@@ -2,7 +2,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { valueDigest } from '../../src/http/credentials.ts'
-import { parseVary, variantKeyOf, variantsFor } from '../../src/validators/entry.ts'
+import { parseVary } from '../../src/http/fields.ts'
+import { variantKeyOf, variantsFor } from '../../src/validators/entry.ts'
 
 type Headers = Record<string, string | string[] | undefined>
 
