@@ -51,10 +51,14 @@ export function createHandler (gw: Gateway): (req: IncomingMessage, res: ServerR
       if (ctx.refusal !== undefined) gw.diagnoses.record(ctx, new Date())
     }
     res.once('close', settled)
-    dispatch(gw, ctx).catch((err: unknown) => {
+    dispatch(gw, ctx).then(settled, (err: unknown) => {
       const error = err instanceof IfgateError ? err : new IfgateError('IFG_ERR_INTERNAL', 'internal error', { cause: err, stack: true })
       if (!(err instanceof IfgateError)) gw.logger.error({ requestId: ctx.requestId, err }, 'unexpected error while handling a request')
-      sendError(ctx, error)
-    }).finally(settled)
+      try {
+        sendError(ctx, error)
+      } finally {
+        settled()
+      }
+    })
   }
 }
