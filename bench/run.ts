@@ -56,9 +56,9 @@ http { access_log off; client_body_temp_path ${dir}/cb; proxy_temp_path ${dir}/p
   return startService('nginx', '/usr/sbin/nginx', ['-p', dir, '-e', join(dir, 'error.log'), '-c', conf], port, {}, CPUS.target)
 }
 
-async function peer (name: string, file: string, origin: string): Promise<Service> {
+async function peer (name: string, file: string, origin: string, env: Record<string, string> = {}): Promise<Service> {
   const port = await freePort()
-  return startService(name, NODE, [join(BENCH, 'peers', file)], port, { PORT: String(port), ORIGIN: origin }, CPUS.target)
+  return startService(name, NODE, [join(BENCH, 'peers', file)], port, { PORT: String(port), ORIGIN: origin, ...env }, CPUS.target)
 }
 
 function versions (): Record<string, string> {
@@ -101,14 +101,15 @@ async function main (): Promise<void> {
     { name: 'ifgate-miss', service: await ifgate('ifgate-miss', o, { cache: { maxEntries: 1000 } }), proxy: true },
     { name: 'nginx', service: await nginx(o), proxy: true },
     { name: 'bare-undici', service: await peer('bare-undici', 'bare-undici.ts', o), proxy: true },
+    { name: 'contract-floor', service: await peer('contract-floor', 'bare-undici.ts', o, { CONTRACT: '1' }), proxy: true },
     { name: 'fastify-http-proxy', service: await peer('fastify-http-proxy', 'fastify-proxy.ts', o), proxy: true },
     { name: 'http-proxy-3', service: await peer('http-proxy-3', 'http-proxy-3.ts', o), proxy: true }
   ]
   const byName = new Map(services.map((t) => [t.name, t]))
   const put = join(BENCH, 'lua', 'put.lua')
   const scenarios: Scenario[] = [
-    { name: 'GET c50', connections: 50, path: '/items/1', targets: ['direct', 'ifgate', 'nginx', 'bare-undici', 'fastify-http-proxy', 'http-proxy-3'] },
-    { name: 'GET c1', connections: 1, path: '/items/1', targets: ['direct', 'ifgate', 'bare-undici'] },
+    { name: 'GET c50', connections: 50, path: '/items/1', targets: ['direct', 'ifgate', 'nginx', 'bare-undici', 'contract-floor', 'fastify-http-proxy', 'http-proxy-3'] },
+    { name: 'GET c1', connections: 1, path: '/items/1', targets: ['direct', 'ifgate', 'bare-undici', 'contract-floor'] },
     { name: 'PUT current If-Match, exclusive (1,000 keys)', connections: 50, path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '1000' }, targets: ['ifgate-exclusive'] },
     { name: 'PUT current If-Match, shared (1,000 keys)', connections: 50, path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '1000' }, targets: ['ifgate'] },
     { name: 'PUT plain (1,000 keys)', connections: 50, path: '/', script: put, env: { KEYS: '1000' }, targets: ['bare-undici'] },

@@ -84,6 +84,9 @@ export function targets (s: ReturnType<typeof summarise>): Target[] {
   const c1 = (t: string): number => s.get('GET c1')?.get(t)?.p50.median ?? NaN
   most('GET c1: added p50 latency over direct (ms)', c1('ifgate') - c1('direct'), 0.08, ' ms')
   ratio('GET 100 KB: synthesized ETags / origin ETags', rps('GET 100 KB', 'ifgate-synthesize'), rps('GET 100 KB', 'ifgate-origin-tags'), 0.8)
+  // What the contract itself costs: the bare proxy plus only the fields and the log line every request must have.
+  ratio('GET c50 (the bound): contract floor / bare undici proxy', rps('GET c50', 'contract-floor'), rps('GET c50', 'bare-undici'), 0.95)
+  ratio('GET c50: ifgate / contract floor', rps('GET c50', 'ifgate'), rps('GET c50', 'contract-floor'), 0.95)
   // Earlier targets, kept.
   ratio('GET c50: ifgate / nginx (1 worker)', rps('GET c50', 'ifgate'), rps('GET c50', 'nginx'), 0.6)
   ratio('PUT exclusive: 10,000 keys / 1,000 keys', rps('PUT current, exclusive, 10,000 keys', 'ifgate-exclusive'), rps('PUT current If-Match, exclusive (1,000 keys)', 'ifgate-exclusive'), 0.8)
