@@ -4,18 +4,11 @@ import fc from 'fast-check'
 import { readConditionals } from '../../src/http/conditionals.ts'
 import { formatHttpDate, parseHttpDate } from '../../src/http/http-date.ts'
 import { DECISIONS, PRECONDITION_HEADERS, evaluatePreconditions, type CurrentValidators } from '../../src/http/preconditions.ts'
+import { conditionalHeaders, dateValue } from '../helpers/arbitraries.ts'
 
 const wireChars = fc.string({ unit: fc.constantFrom('"', 'W', '/', ',', ' ', '*', '\t', 'v', '1'), maxLength: 30 })
 const fieldValue = fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), wireChars, fc.constantFrom('"v1"', 'W/"v1"', '*', ''))
-const dateValue = fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.integer({ min: 784111770, max: 784111785 }).map(formatHttpDate))
-const lines = <T>(value: fc.Arbitrary<T>): fc.Arbitrary<T[] | undefined> => fc.option(fc.array(value, { minLength: 1, maxLength: 2 }), { nil: undefined })
-const headers = fc.record({
-  'if-match': lines(fieldValue),
-  'if-none-match': lines(fieldValue),
-  'if-modified-since': lines(dateValue),
-  'if-unmodified-since': lines(dateValue),
-  'if-range': lines(fieldValue)
-})
+const headers = conditionalHeaders(fieldValue)
 const current: fc.Arbitrary<CurrentValidators | undefined> = fc.option(fc.record({
   etags: fc.array(fc.record({ weak: fc.boolean(), opaque: fc.constantFrom('v1', 'v2', 'a,b', '') }), { maxLength: 3 }),
   lastModified: fc.option(fc.integer({ min: 784111770, max: 784111785 }), { nil: undefined })

@@ -4,9 +4,9 @@ import fc from 'fast-check'
 import { LOOKUP_ERROR_POLICIES, MODES, OWNERSHIPS, ETAG_MODES, REPAIRS } from '../../src/config/types.ts'
 import { decideWrite, type WriteDecision, type WriteKnowledge, type WritePolicy } from '../../src/decision/decide-write.ts'
 import { readConditionals } from '../../src/http/conditionals.ts'
-import { formatHttpDate } from '../../src/http/http-date.ts'
 import { DECIDE_WRITE_CASES, POLICY, methodsOfRow, type WriteSummary } from '../cases/decide-write.cases.ts'
 import { toHeadersDistinct } from '../cases/preconditions.cases.ts'
+import { conditionalHeaders } from '../helpers/arbitraries.ts'
 
 /** Asserts what every decision of its kind must hold on a write (GET and HEAD are not writes: a failed If-None-Match is their 304). */
 function checkShape (method: string, d: WriteDecision): void {
@@ -70,15 +70,7 @@ test('decideWrite: the table reaches every action, and every would and repair', 
 // Properties over arbitrary wire input, knowledge and policy.
 const wireChars = fc.string({ unit: fc.constantFrom('"', 'W', '/', ',', ' ', '*', 'x', 'w', '-', 'g', 'z', 'i', 'p'), maxLength: 20 })
 const fieldValue = fc.oneof(fc.string({ unit: 'binary', maxLength: 30 }), wireChars, fc.constantFrom('"x"', 'W/"x"', '"x-gzip"', 'x', '"w"', '*', 'null', ''))
-const dateValue = fc.oneof(fc.string({ unit: 'binary', maxLength: 30 }), fc.integer({ min: 784111770, max: 784111785 }).map(formatHttpDate))
-const lines = <T>(value: fc.Arbitrary<T>): fc.Arbitrary<T[] | undefined> => fc.option(fc.array(value, { minLength: 1, maxLength: 2 }), { nil: undefined })
-const headers = fc.record({
-  'if-match': lines(fieldValue),
-  'if-none-match': lines(fieldValue),
-  'if-modified-since': lines(dateValue),
-  'if-unmodified-since': lines(dateValue),
-  'if-range': lines(fieldValue)
-})
+const headers = conditionalHeaders(fieldValue)
 const method = fc.oneof(fc.constantFrom('PUT', 'DELETE', 'PATCH', 'POST', 'GET', 'OPTIONS', 'put'), fc.string({ maxLength: 8 }))
 const spelling = fc.constantFrom('"x"', 'W/"x"', '"w"', '"x-gzip"', '"a,b"', '""', 'garbage')
 const knowledgeObject: fc.Arbitrary<WriteKnowledge> = fc.record({
