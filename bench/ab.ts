@@ -1,4 +1,4 @@
-// `node bench/ab.ts '[{"name":"a","bin":"bin/ifgate.js","config":{}}, …]'`: a quick A/B of ifgate
+// `npx node bench/ab.ts '[{"name":"a","bin":"bin/ifgate.js","config":{}}, …]'`: a quick A/B of ifgate
 // builds or configurations against the bare undici proxy, interleaved round by round, each proxy
 // on a core of its own (the same pinning as `npm run bench`). For development: to compare two
 // worktrees (`bin` is each one's bin/ifgate.js) or two settings on one cell, not for the record.
