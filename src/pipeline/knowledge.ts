@@ -23,7 +23,7 @@ function factsOf (variants: readonly Validators[], entry: ValidatorEntry | undef
  * Returns the fields of a lookup: the client's own, Authorization and Cookie included (the origin
  * decides who may read), without conditionals, Range or body fields (SPEC §2).
  */
-function lookupHeaders (gw: Gateway, ctx: RequestContext): Record<string, string | string[]> {
+function lookupHeaders (ctx: RequestContext): Record<string, string | string[]> {
   return originRequestHeaders(ctx.req, { requestId: ctx.requestId, stripConditionals: true, noContent: true, noRange: true, trustForwarded: ctx.settings!.trustForwarded, host: ctx.host })
 }
 
@@ -51,7 +51,7 @@ export async function lookUp (gw: Gateway, ctx: RequestContext, record: WriteRec
   const route = ctx.route!
   const started = performance.now()
   try {
-    const result = await lookupValidators(ctx.settings!.pool, { path: ctx.path, headers: lookupHeaders(gw, ctx), policy: route.policy, wantBody })
+    const result = await lookupValidators(ctx.settings!.pool, { path: ctx.path, headers: lookupHeaders(ctx), policy: route.policy, wantBody })
     if (result.kind === 'denied') throw new LookupDenied(result.status, result.headers)
     if (result.kind === 'absent') {
       return { current: undefined, variants: [], synthesized: false, source: 'origin', lookup: result, facts: factsOf([], record.entry) }
