@@ -3,7 +3,8 @@
 // on a core of its own (the same pinning as `npm run bench`). For development: to compare two
 // worktrees (`bin` is each one's bin/ifgate.js) or two settings on one cell, not for the record.
 // ROUNDS (5), CELL_SECONDS (3), CONNECTIONS (50), URL_PATH (/items/1); SCRIPT and IF_MATCH for a
-// write cell (bench/lua/put.lua over 1,000 keys).
+// write cell (bench/lua/put.lua over 1,000 keys); PEERS: more programs of bench/peers to measure
+// alongside, comma-separated (`edge-floor`, `contract-floor` for bare-undici.ts with CONTRACT=1).
 import { writeFileSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -30,6 +31,11 @@ const origin = await startService('origin', NODE, [join(BENCH, 'origin.ts')], or
 const targets: Service[] = []
 const barePort = await freePort()
 targets.push(await startService('bare-undici', NODE, [join(BENCH, 'peers', 'bare-undici.ts')], barePort, { PORT: String(barePort), ORIGIN: origin.url }, CPUS.target))
+for (const name of (process.env.PEERS ?? '').split(',').filter((p) => p !== '')) {
+  const port = await freePort()
+  const [file, env] = name === 'contract-floor' ? ['bare-undici.ts', { CONTRACT: '1' }] : [`${name}.ts`, {}]
+  targets.push(await startService(name, NODE, [join(BENCH, 'peers', file)], port, { PORT: String(port), ORIGIN: origin.url, ...env }, CPUS.target))
+}
 for (const v of variants) {
   const port = await freePort()
   const file = join(tmp, `${v.name}.json`)

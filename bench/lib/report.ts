@@ -87,6 +87,11 @@ export function targets (s: ReturnType<typeof summarise>): Target[] {
   // What the contract itself costs: the bare proxy plus only the fields and the log line every request must have.
   ratio('GET c50 (the bound): contract floor / bare undici proxy', rps('GET c50', 'contract-floor'), rps('GET c50', 'bare-undici'), 0.95)
   ratio('GET c50: ifgate / contract floor', rps('GET c50', 'ifgate'), rps('GET c50', 'contract-floor'), 0.95)
+  ratio('PUT plain (the bound): contract floor / bare undici proxy', rps('PUT plain (1,000 keys)', 'contract-floor'), rps('PUT plain (1,000 keys)', 'bare-undici'), 0.9)
+  ratio('PUT current, exclusive / contract floor plain PUT', rps('PUT current If-Match, exclusive (1,000 keys)', 'ifgate-exclusive'), rps('PUT plain (1,000 keys)', 'contract-floor'), 0.9)
+  // What an edge 412 itself costs: node:http sending the same problem+json, fields and log line, nothing deciding it.
+  most('PUT stale (the bound): edge floor CPU per 412 / the direct origin\'s CPU per GET', cpu('PUT stale If-Match (1,000 keys)', 'edge-floor') / cpu('GET c50', 'direct'), 2, '×')
+  ratio('PUT stale: ifgate / edge floor', rps('PUT stale If-Match (1,000 keys)', 'ifgate'), rps('PUT stale If-Match (1,000 keys)', 'edge-floor'), 0.8)
   // Earlier targets, kept.
   ratio('GET c50: ifgate / nginx (1 worker)', rps('GET c50', 'ifgate'), rps('GET c50', 'nginx'), 0.6)
   ratio('PUT exclusive: 10,000 keys / 1,000 keys', rps('PUT current, exclusive, 10,000 keys', 'ifgate-exclusive'), rps('PUT current If-Match, exclusive (1,000 keys)', 'ifgate-exclusive'), 0.8)

@@ -20,10 +20,13 @@ export interface DiagnosisRecord {
   readonly intermediary: string | null
 }
 
+/** A record as the ring holds it: the time as a number, formatted only when it is read. */
+type Held = Omit<DiagnosisRecord, 'time'> & { readonly timeMs: number }
+
 /** The most recent failed preconditions, newest last, in a ring of fixed size. */
 export class DiagnosesRing {
   readonly #size: number
-  readonly #items: DiagnosisRecord[] = []
+  readonly #items: Held[] = []
   #next = 0
 
   constructor (size: number) {
@@ -31,11 +34,11 @@ export class DiagnosesRing {
   }
 
   /** Records a request's failed precondition, when it has one (edge 412 or observe mode's would-be 412). */
-  record (ctx: RequestContext, now: Date): void {
+  record (ctx: RequestContext, nowMs: number): void {
     const refusal = ctx.refusal
     if (refusal === undefined) return
-    const item: DiagnosisRecord = {
-      time: now.toISOString(),
+    const item: Held = {
+      timeMs: nowMs,
       route: ctx.route?.id ?? null,
       method: ctx.req.method ?? '',
       url: ctx.path,
@@ -56,7 +59,10 @@ export class DiagnosesRing {
   recent (limit: number): DiagnosisRecord[] {
     const n = this.#items.length
     const out: DiagnosisRecord[] = []
-    for (let k = 1; k <= Math.min(limit, n); k++) out.push(this.#items[(this.#next - k + n) % n])
+    for (let k = 1; k <= Math.min(limit, n); k++) {
+      const { timeMs, ...held } = this.#items[(this.#next - k + n) % n]
+      out.push({ time: new Date(timeMs).toISOString(), ...held })
+    }
     return out
   }
 }

@@ -48,7 +48,7 @@ export function createHandler (gw: Gateway): (req: IncomingMessage, res: ServerR
       if (--pending > 0) return
       gw.logger.info(requestLogLine(ctx))
       gw.metrics.recordRequest(ctx)
-      if (ctx.refusal !== undefined) gw.diagnoses.record(ctx, new Date())
+      if (ctx.refusal !== undefined) gw.diagnoses.record(ctx, Date.now())
     }
     res.once('close', settled)
     dispatch(gw, ctx).then(settled, (err: unknown) => {

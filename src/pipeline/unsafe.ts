@@ -14,6 +14,8 @@ import type { Gateway } from './gateway.ts'
 import { relatedKeys } from './invalidate.ts'
 import { cachedKnowledge, lookUp, LookupDenied, type Knowledge } from './knowledge.ts'
 import { noteRefusal, refuse } from './refuse.ts'
+import { needsCurrentDigest } from '../diagnosis/diagnose.ts'
+import { wantsRepresentation } from './representation.ts'
 import { hasRequestBody, receiveBody, type WriteBody } from './request-body.ts'
 import { WriteRecord } from './write-record.ts'
 import { compose, type Handler, type RouteSettings, type Step } from './chain.ts'
@@ -155,6 +157,28 @@ const requirePrecondition: Step<WriteState> = (ctx, w) => {
   return true
 }
 
+/**
+ * Stage (enforce only): SPEC §3, a cached validator may always reject. A conditional write that
+ * what this process holds already refuses, and whose 412 needs nothing from the origin (no body
+ * digest for the diagnosis, no representation asked for), is answered before its body is read or
+ * the lock is taken: no store round trip, no wait behind the resource's writers. Everything else
+ * (a miss, a write the cache would accept, a lookup) is decided under the lock.
+ */
+function rejectFromLocal (gw: Gateway): Step<WriteState> {
+  return (ctx, w) => {
+    if (!isConditionalWrite(w.c)) return false
+    const entry = gw.store.peek(ctx.key!)
+    if (entry === undefined) return false
+    const record = WriteRecord.local(gw, ctx, entry)
+    const cached = cachedKnowledge(ctx, record)
+    if (cached === undefined) return false
+    const d = decideWrite(ctx.req.method as string, w.c, cached, ctx.route!.policy, { clientGone: false })
+    if (d.action !== 'edge-412' || needsCurrentDigest(w.c, cached.facts) || wantsRepresentation(ctx.req.headers.prefer)) return false
+    ctx.cache = 'hit'
+    return refuse(gw, ctx, w.c, d.decision, cached, record).then(() => true)
+  }
+}
+
 /** Stage (enforce only): SPEC §6, with `Expect: 100-continue` the preconditions are checked before the body is asked for. */
 function checkBeforeBody (gw: Gateway): Step<WriteState> {
   return (ctx, w) => ctx.expectContinue && hasRequestBody(ctx.req) && isConditionalWrite(w.c) && answeredBeforeBody(gw, ctx, w.c, w.gone)
@@ -208,6 +232,7 @@ export function writeHandler (gw: Gateway, s: RouteSettings): Handler {
   const enforce = policy.mode === 'enforce'
   const chain = compose<WriteState>([
     policy.requirePrecondition && enforce && requirePrecondition,
+    enforce && rejectFromLocal(gw),
     enforce && checkBeforeBody(gw),
     receive(gw, s.maxBufferBytes),
     underLock(gw)

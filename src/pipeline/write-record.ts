@@ -36,6 +36,11 @@ export class WriteRecord {
     return new WriteRecord(gw, ctx, await gw.store.get(ctx.key!))
   }
 
+  /** Returns the record of a write on what this process holds of the entry (store.peek): to reject with, never committed. */
+  static local (gw: Gateway, ctx: RequestContext, entry: ValidatorEntry): WriteRecord {
+    return new WriteRecord(gw, ctx, entry)
+  }
+
   /** Applies validators a lookup showed for the request's variant to the working copy; committed later. */
   learn (validators: Validators, vary: readonly string[]): void {
     const headers = this.#ctx.req.headers

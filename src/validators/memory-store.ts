@@ -35,6 +35,9 @@ export function createMemoryStore (options: MemoryStoreOptions): ValidatorStore 
       else hits++
       return Promise.resolve(entry)
     },
+    peek (key) {
+      return lru.peek(key)
+    },
     update (key, update, related) {
       const next = apply(key, update)
       if (related !== undefined) for (const k of related.keys) if (k !== key) apply(k, related.update)

@@ -36,6 +36,11 @@ export interface ValidatorStore {
   /** Resolves to the entry of a key, or undefined. */
   get (key: string): Promise<ValidatorEntry | undefined>
   /**
+   * Returns what this process holds of a key now, with no round trip (the local tier: SPEC §9).
+   * Possibly stale, so used only to reject a write, never to accept one (SPEC §3: trust is asymmetric).
+   */
+  peek (key: string): ValidatorEntry | undefined
+  /**
    * Replaces the entry of a key with `update(old)` atomically; undefined deletes it. `related`
    * keys are changed in the same call (each atomically on its own). Resolves to the new entry.
    */

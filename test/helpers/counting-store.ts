@@ -9,6 +9,8 @@ export interface Calls {
 export interface CountingStore extends ValidatorStore {
   /** Calls since the last reset, by kind: each is one round trip to a remote store. */
   readonly calls: Calls
+  /** Reads of the local tier since the last reset: no round trip. */
+  readonly peeks: number
   reset (): void
 }
 
@@ -16,11 +18,18 @@ export interface CountingStore extends ValidatorStore {
 export function countingStore (): CountingStore {
   const inner = createMemoryStore({ maxEntries: 10_000, maxBytes: 64 * 1024 * 1024 })
   const calls: Calls = { get: 0, update: 0 }
+  let peeks = 0
   return {
     calls,
+    get peeks () { return peeks },
     reset () {
       calls.get = 0
       calls.update = 0
+      peeks = 0
+    },
+    peek (key) {
+      peeks++
+      return inner.peek(key)
     },
     get (key) {
       calls.get++

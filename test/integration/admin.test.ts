@@ -46,6 +46,15 @@ describe('admin listener', () => {
     assert.equal((await request(`${gw.adminUrl}/readyz`)).json().status, 'ready')
   })
 
+  test('a write that takes the lock is counted in ifgate_lock_wait_seconds', async () => {
+    origin.set('/m/lock', { v: 1 })
+    const etag = (await request(`${gw.url}/m/lock`)).headers.etag as string
+    const before = await metrics()
+    assert.equal((await request(`${gw.url}/m/lock`, { method: 'PUT', headers: { ...JSON_BODY, 'if-match': etag }, body: '{}' })).status, 200)
+    const after = await metrics()
+    assert.equal(sample(after, 'ifgate_lock_wait_seconds_count', { route: 'api' }) - sample(before, 'ifgate_lock_wait_seconds_count', { route: 'api' }), 1)
+  })
+
   test('/metrics moves for every decision: forwarded, edge-412, edge-304, edge-428, error', async () => {
     origin.set('/m/1', { v: 1 })
     const before = await metrics()
@@ -64,7 +73,8 @@ describe('admin listener', () => {
     assert.equal(delta('ifgate_edge_412_total', { route: 'api', cause: 'unknown-etag' }), 1)
     assert.equal(delta('ifgate_edge_412_total', { route: 'api', cause: 'weakened-etag' }), 1)
     assert.ok(delta('ifgate_origin_duration_seconds_count', { route: 'api' }) >= 1)
-    assert.equal(delta('ifgate_lock_wait_seconds_count', { route: 'api' }), 2)
+    // Both 412s were answered from what the process holds, before the lock (SPEC §3: a cached validator may always reject).
+    assert.equal(delta('ifgate_lock_wait_seconds_count', { route: 'api' }), 0)
     assert.ok(sample(after, 'ifgate_validator_cache_entries') >= 1)
     assert.ok(sample(after, 'ifgate_validator_cache_bytes') > 0)
     assert.ok(sample(after, 'process_cpu_user_seconds_total') > 0, 'prom-client process metrics')

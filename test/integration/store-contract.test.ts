@@ -60,8 +60,16 @@ describe('store contract: calls per request', () => {
     assert.equal(origin.requests.filter((r) => r.method === 'HEAD').length - lookupsBefore, 1, 'the lookup happened')
   })
 
-  test('PUT with a stale If-Match answered 412 from the cache: one read, no update', async () => {
-    assert.deepEqual(await callsOf('/s/2', () => put('/s/2', '"stale"'), 412), { get: 1, update: 0 })
+  test('PUT with a stale If-Match answered 412 from the local tier: no round trip, no update', async () => {
+    assert.deepEqual(await callsOf('/s/2', () => put('/s/2', '"stale"'), 412), { get: 0, update: 0 })
+    assert.equal(store.peeks, 1)
+  })
+
+  test('a 412 the local tier cannot answer alone (a miss) reads the store once under the lock', async () => {
+    origin.set('/s/miss', { v: 0 })
+    store.reset()
+    assert.equal(await put('/s/miss', '"stale"'), 412)
+    assert.deepEqual({ ...store.calls }, { get: 1, update: 1 }, 'one read; the lookup it made is learned in one update')
   })
 
   test('PUT with an If-Match repaired (weakened-etag): one read, one update', async () => {
@@ -74,5 +82,32 @@ describe('store contract: calls per request', () => {
     store.reset()
     assert.equal(await put('/m/1', etag), 200)
     assert.deepEqual({ ...store.calls }, { get: 1, update: 1 })
+  })
+})
+
+describe('store contract: a stale write waits for nobody', () => {
+  let origin: LegacyOrigin
+  let gw: TestGateway
+  before(async () => {
+    origin = await startLegacyOrigin({ etag: 'strong', delayMs: 600 })
+    gw = await startIfgate(origin.url, { routes: [{ path: '/', origin: origin.url, ownership: 'exclusive' }] })
+  })
+  after(async () => {
+    await gw.close()
+    await origin.close()
+  })
+
+  test('while a slow write holds the lock, a stale If-Match is answered 412 at once', async () => {
+    origin.set('/slow/1', { v: 0 })
+    const etag = (await request(`${gw.url}/slow/1`)).headers.etag as string
+    const writing = request(`${gw.url}/slow/1`, { method: 'PUT', headers: { 'if-match': etag, ...JSON_BODY }, body: '{"v":1}' })
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const started = performance.now()
+    const stale = await request(`${gw.url}/slow/1`, { method: 'PUT', headers: { 'if-match': '"stale"', ...JSON_BODY }, body: '{"v":2}' })
+    const waited = performance.now() - started
+    assert.equal(stale.status, 412)
+    assert.ok(waited < 400, `the stale write waited ${waited.toFixed(0)} ms behind the holder`)
+    assert.equal((await writing).status, 200)
+    assert.deepEqual(origin.requests.filter((r) => r.method === 'PUT').map((r) => r.body), ['{"v":1}'], 'only the current write reached the origin')
   })
 })
