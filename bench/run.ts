@@ -112,6 +112,7 @@ async function main (): Promise<void> {
     { name: 'GET c50', connections: 50, path: '/items/1', targets: ['direct', 'ifgate', 'nginx', 'bare-undici', 'contract-floor', 'fastify-http-proxy', 'http-proxy-3'] },
     { name: 'GET c1', connections: 1, path: '/items/1', targets: ['direct', 'ifgate', 'bare-undici', 'contract-floor'] },
     { name: 'PUT current If-Match, exclusive (1,000 keys)', connections: 50, path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '1000' }, targets: ['ifgate-exclusive'] },
+    { name: 'PUT current If-Match, exclusive, Prefer: return=representation (1,000 keys)', connections: 50, path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '1000', PREFER: 'return=representation' }, targets: ['ifgate-exclusive'] },
     { name: 'PUT current If-Match, shared (1,000 keys)', connections: 50, path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '1000' }, targets: ['ifgate'] },
     { name: 'PUT plain (1,000 keys)', connections: 50, path: '/', script: put, env: { KEYS: '1000' }, targets: ['bare-undici', 'contract-floor'] },
     { name: 'PUT stale If-Match (1,000 keys)', connections: 50, path: '/', script: put, env: { IF_MATCH: STALE_TAG, KEYS: '1000' }, targets: ['ifgate', 'nginx', 'edge-floor'], countOrigin: true },
@@ -165,7 +166,8 @@ async function main (): Promise<void> {
   // Memory and the pure hot path, each in processes of their own once the load is over.
   if (!process.argv.includes('--no-memory')) runScript(['--expose-gc', join(BENCH, 'memory.ts')])
   if (!process.argv.includes('--no-micro')) runScript([join(BENCH, 'micro.ts')])
-  report(join(BENCH, 'results'), { machine, versions: versions(), seconds: SECONDS, rounds: ROUNDS, wallSeconds: (Date.now() - started) / 1000, loadSeconds, cells })
+  const out = process.argv.indexOf('--out')
+  report(join(BENCH, 'results'), { machine, versions: versions(), seconds: SECONDS, rounds: ROUNDS, wallSeconds: (Date.now() - started) / 1000, loadSeconds, cells }, out === -1 ? 'latest' : process.argv[out + 1])
 }
 
 process.on('SIGINT', () => { stopAll(); process.exit(130) })

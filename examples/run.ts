@@ -159,6 +159,11 @@ function banner (): string {
     `  curl -i -X PUT ${url} -H "If-Match: $ETAG" ${json} -d '{"title":"write the docs","done":true}'`,
     '  # 3. the same ETag is now stale: 412 at the edge with a cause, the origin never sees it',
     `  curl -i -X PUT ${url} -H "If-Match: $ETAG" ${json} -d '{"title":"a lost update","done":false}'`,
+    '  # 4. read, then write asking for the result: 200 with the record as written and the ETag this write produced',
+    `  ETAG=$(curl -s -D - -o /dev/null ${url} | tr -d '\\r' | awk 'tolower($1)=="etag:" {print $2}')`,
+    `  NEXT=$(curl -si -X PUT ${url} -H "If-Match: $ETAG" -H 'Prefer: return=representation' ${json} -d '{"title":"ship it","done":true}' | tee /dev/stderr | tr -d '\\r' | awk 'tolower($1)=="etag:" {print $2}')`,
+    '  # 5. write again with the ETag step 4 returned, no GET in between: 200',
+    `  curl -i -X PUT ${url} -H "If-Match: $NEXT" ${json} -d '{"title":"ship it twice","done":true}'`,
     ''
   ].join('\n')
 }

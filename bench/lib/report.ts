@@ -92,6 +92,8 @@ export function targets (s: ReturnType<typeof summarise>): Target[] {
   // What an edge 412 itself costs: node:http sending the same problem+json, fields and log line, nothing deciding it.
   most('PUT stale (the bound): edge floor CPU per 412 / the direct origin\'s CPU per GET', cpu('PUT stale If-Match (1,000 keys)', 'edge-floor') / cpu('GET c50', 'direct'), 2, '×')
   ratio('PUT stale: ifgate / edge floor', rps('PUT stale If-Match (1,000 keys)', 'ifgate'), rps('PUT stale If-Match (1,000 keys)', 'edge-floor'), 0.8)
+  // SPEC §10: a write that answers with its representation costs one read at the origin.
+  ratio('PUT exclusive with Prefer: return=representation / the same PUT without', rps('PUT current If-Match, exclusive, Prefer: return=representation (1,000 keys)', 'ifgate-exclusive'), rps('PUT current If-Match, exclusive (1,000 keys)', 'ifgate-exclusive'), 0.5)
   // Earlier targets, kept.
   ratio('GET c50: ifgate / nginx (1 worker)', rps('GET c50', 'ifgate'), rps('GET c50', 'nginx'), 0.6)
   ratio('PUT exclusive: 10,000 keys / 1,000 keys', rps('PUT current, exclusive, 10,000 keys', 'ifgate-exclusive'), rps('PUT current If-Match, exclusive (1,000 keys)', 'ifgate-exclusive'), 0.8)
@@ -100,14 +102,14 @@ export function targets (s: ReturnType<typeof summarise>): Target[] {
   return out
 }
 
-/** Writes results/latest.json and results/latest.md. */
-export function report (dir: string, run: Run): void {
+/** Writes results/<name>.json and results/<name>.md (`latest` unless `--out` names another); targets whose cells did not run are left out. */
+export function report (dir: string, run: Run, name = 'latest'): void {
   mkdirSync(dir, { recursive: true })
   const s = summarise(run.cells)
-  const t = targets(s)
-  writeFileSync(join(dir, 'latest.json'), JSON.stringify({ ...run, summary: Object.fromEntries([...s].map(([k, v]) => [k, Object.fromEntries(v)])), targets: t }, null, 2) + '\n')
+  const t = targets(s).filter((x) => Number.isFinite(x.value))
+  writeFileSync(join(dir, `${name}.json`), JSON.stringify({ ...run, summary: Object.fromEntries([...s].map(([k, v]) => [k, Object.fromEntries(v)])), targets: t }, null, 2) + '\n')
   const lines = [
-    '# ifgate benchmark: latest run',
+    name === 'latest' ? '# ifgate benchmark: latest run' : `# ifgate benchmark: ${name}`,
     '',
     `Machine: ${String(run.machine.cpu)}, ${String(run.machine.cores)} cores, ${(Number(run.machine.memoryBytes) / 2 ** 30).toFixed(0)} GiB; load average (1 min) ${JSON.stringify(run.machine.loadAverage1m)}.`,
     `Versions: ${Object.entries(run.versions).map(([k, v]) => `${k} ${v}`).join('; ')}.`,
@@ -125,5 +127,5 @@ export function report (dir: string, run: Run): void {
   lines.push('', '## Targets', '', '| target | value | goal | met |', '|---|---|---|---|')
   for (const x of t) lines.push(`| ${x.what} | ${fmt(x.value, 2)} | ${x.goal} | ${x.met ? 'yes' : '**no**'} |`)
   lines.push('', '## Commands', '', ...[...new Set(run.cells.map((c) => `- \`${c.command}\``))])
-  writeFileSync(join(dir, 'latest.md'), lines.join('\n') + '\n')
+  writeFileSync(join(dir, `${name}.md`), lines.join('\n') + '\n')
 }

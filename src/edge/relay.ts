@@ -10,6 +10,8 @@ export interface BodyTap {
 }
 
 export interface RelayOptions {
+  /** Replaces the origin's status. */
+  readonly status?: number
   /** Replaces the origin's fields (already filtered). */
   readonly headers?: Record<string, string | string[]>
   /** Body already read from the origin, sent first. */
@@ -26,7 +28,7 @@ export function relayResponse (ctx: RequestContext, response: OriginResponse, op
   const { body } = response
   const { prefix, tap } = options
   ctx.decision ??= 'forwarded'
-  res.writeHead(response.statusCode, options.headers ?? clientResponseHeaders(response.headers, ctx.requestId))
+  res.writeHead(options.status ?? response.statusCode, options.headers ?? clientResponseHeaders(response.headers, ctx.requestId))
   if (prefix !== undefined) for (const chunk of prefix) res.write(chunk)
   const resume = (): void => body.resume()
   const sink: BodySink = {

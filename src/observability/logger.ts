@@ -76,6 +76,7 @@ export function requestLogLine (ctx: RequestContext): Record<string, unknown> {
   if (ctx.repaired !== undefined) line.repaired = ctx.repaired
   if (ctx.wouldRepair !== undefined) line.wouldRepair = ctx.wouldRepair
   if (ctx.injectedConditional !== undefined) line.injectedConditional = ctx.injectedConditional
+  if (ctx.writeEcho !== undefined) line.writeEcho = ctx.writeEcho
   const d = ctx.diagnosis
   if (d !== undefined) {
     line.diagnosis = { header: d.header, labels: d.labels.map((l) => l.label), intermediary: d.intermediary.name ?? null, signals: d.intermediary.signals }

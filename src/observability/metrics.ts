@@ -72,6 +72,7 @@ export function createMetrics (deps: { readonly store: ValidatorStore; readonly 
   const edge412 = tallied(registry, 'ifgate_edge_412_total', 'Preconditions failed at the edge, by route and cause (SPEC §5).', ['route', 'cause'])
   const repairs = tallied(registry, 'ifgate_repairs_total', 'If-Match tags repaired before the comparison, by route and kind.', ['route', 'kind'])
   const observed = tallied(registry, 'ifgate_observed_total', 'Observe mode: what enforce mode would have answered at the edge, by route, decision and cause (none for 304/428).', ['route', 'would_decide', 'cause'])
+  const echoes = tallied(registry, 'ifgate_write_echo_total', 'Writes that asked for their representation (Prefer: return=representation, SPEC §10), by route and outcome: representation returned, or read-failed (the write\'s own response sent).', ['route', 'outcome'])
   const lookup = new RouteHistogram({ name: 'ifgate_lookup_duration_seconds', help: 'Validator lookups at the origin (HEAD, GET), by route.', buckets: BUCKETS, registers: [registry] })
   const origin = new RouteHistogram({ name: 'ifgate_origin_duration_seconds', help: 'Forwarded requests: time to the origin\'s response headers, by route.', buckets: BUCKETS, registers: [registry] })
   const lockWait = new RouteHistogram({ name: 'ifgate_lock_wait_seconds', help: 'Time unsafe requests waited for their resource\'s write lock, by route.', buckets: BUCKETS, registers: [registry] })
@@ -102,6 +103,8 @@ export function createMetrics (deps: { readonly store: ValidatorStore; readonly 
         const why = would === 'edge-412' ? cause ?? 'none' : 'none'
         observed.inc(`${route}\0${would}\0${why}`, () => ({ route, would_decide: would, cause: why }))
       }
+      const echo = ctx.writeEcho
+      if (echo !== undefined) echoes.inc(`${route}\0${echo}`, () => ({ route, outcome: echo }))
       if (ctx.lookupMs !== undefined) lookup.observe(route, ctx.lookupMs / 1000)
       if (ctx.originMs !== undefined) origin.observe(route, ctx.originMs / 1000)
       if (ctx.lockWaitMs !== undefined) lockWait.observe(route, ctx.lockWaitMs / 1000)

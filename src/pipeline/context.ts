@@ -5,6 +5,7 @@ import type { Diagnosis } from '../diagnosis/diagnose.ts'
 import type { PreconditionHeader } from '../http/preconditions.ts'
 import type { IfgateError } from '../errors.ts'
 import type { RouteSettings } from './chain.ts'
+import type { WriteEcho } from './write-echo.ts'
 
 /**
  * The decision a request ended with, as logged and counted (SPEC §7). `origin-denied`: the origin
@@ -68,6 +69,8 @@ export interface RequestContext {
   settings: RouteSettings | undefined
   /** Aborts once the client went away before its response was complete (forward.ts clientGone). */
   gone: AbortSignal | undefined
+  /** SPEC §10: how a write that asked for its representation was answered. */
+  writeEcho: WriteEcho | undefined
 }
 
 /** Returns a fresh context for a request. */
@@ -96,6 +99,7 @@ export function createContext (req: IncomingMessage, res: ServerResponse, reques
     injectedConditional: undefined,
     error: undefined,
     gone: undefined,
+    writeEcho: undefined,
     settings: undefined
   }
 }

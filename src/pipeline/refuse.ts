@@ -8,7 +8,8 @@ import type { RequestContext } from './context.ts'
 import type { Gateway } from './gateway.ts'
 import { lookUp, type Knowledge } from './knowledge.ts'
 import type { WriteRecord } from './write-record.ts'
-import { currentRepresentation, wantsRepresentation } from './representation.ts'
+import { currentRepresentation } from './representation.ts'
+import { wantsRepresentation } from '../http/prefer.ts'
 
 /** Longest header value a 412, its log line and /diagnoses quote; a longer one is cut with `…`. */
 const MAX_QUOTED_CHARS = 512

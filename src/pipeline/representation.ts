@@ -5,16 +5,6 @@ import type { Gateway } from './gateway.ts'
 /** Largest current representation embedded in a 412 (SPEC §6). */
 const MAX_EMBEDDED_BYTES = 64 * 1024
 
-/** Returns true when a Prefer field asks for `return=representation` (RFC 7240 §4.2). */
-export function wantsRepresentation (prefer: string | string[] | undefined): boolean {
-  if (prefer === undefined) return false
-  for (const part of (Array.isArray(prefer) ? prefer.join(',') : prefer).split(/[,;]/)) {
-    const [name, value] = part.split('=').map((s) => s.trim().toLowerCase())
-    if (name === 'return' && value !== undefined && value.replace(/"/g, '') === 'representation') return true
-  }
-  return false
-}
-
 function isJson (contentType: string | undefined): boolean {
   if (contentType === undefined) return false
   const type = contentType.split(';')[0].trim().toLowerCase()

@@ -8,16 +8,17 @@ import { relayResponse } from '../edge/relay.ts'
 import { clientGone, forwardToOrigin } from './forward.ts'
 import { originRequestHeaders } from '../origin/headers.ts'
 import { usableValidators } from '../validators/learn.ts'
-import { variantKeyOf } from '../validators/entry.ts'
+import { variantKeyOf, type Written } from '../validators/entry.ts'
 import type { RequestContext } from './context.ts'
 import type { Gateway } from './gateway.ts'
 import { relatedKeys } from './invalidate.ts'
 import { cachedKnowledge, lookUp, LookupDenied, type Knowledge } from './knowledge.ts'
 import { noteRefusal, refuse } from './refuse.ts'
 import { needsCurrentDigest } from '../diagnosis/diagnose.ts'
-import { wantsRepresentation } from './representation.ts'
+import { wantsRepresentation } from '../http/prefer.ts'
 import { hasRequestBody, receiveBody, type WriteBody } from './request-body.ts'
 import { WriteRecord } from './write-record.ts'
+import { answerWithRepresentation } from './write-echo.ts'
 import { compose, type Handler, type RouteSettings, type Step } from './chain.ts'
 
 type Forward = Extract<WriteDecision, { action: 'forward' }>
@@ -40,11 +41,16 @@ async function forwardWrite (gw: Gateway, ctx: RequestContext, body: WriteBody, 
     throw err
   }
   if (response.statusCode >= 200 && response.statusCode < 300) {
-    const validators = route.policy.etags === 'synthesize' ? undefined : usableValidators(response.headers, route.policy, undefined)
-    const written = validators?.source === 'origin' && validators.etag !== undefined
-      ? { variantKey: variantKeyOf(record.vary(), ctx.req.headers), validators, principal: principalOf(ctx.req.headers) }
-      : undefined
-    await record.commit({ kind: 'written', written }, relatedKeys(gw, ctx, response.headers))
+    // The write response's own validators, when usable (an origin's tag for the written state).
+    const own = (): Written | undefined => {
+      const validators = route.policy.etags === 'synthesize' ? undefined : usableValidators(response.headers, route.policy, undefined)
+      return validators?.source === 'origin' && validators.etag !== undefined
+        ? { variantKey: variantKeyOf(record.vary(), ctx.req.headers), validators, principal: principalOf(ctx.req.headers) }
+        : undefined
+    }
+    // SPEC §10: the representation the write produced, read under the same lock.
+    if (ctx.req.method !== 'DELETE' && wantsRepresentation(ctx.req.headers.prefer)) return answerWithRepresentation(gw, ctx, record, response, own)
+    await record.commit({ kind: 'written', written: own() }, relatedKeys(gw, ctx, response.headers))
   } else {
     await record.commit({ kind: 'unchanged' })
   }
