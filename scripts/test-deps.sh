@@ -12,6 +12,7 @@ set -euo pipefail
 DEPS=(
   '/usr/sbin/nginx  nginx-light  NGINX_BIN'
   '/usr/bin/curl    curl'
+  '/usr/bin/redis-server  redis-server  REDIS_SERVER_BIN'
 )
 
 UPDATE_TIMEOUT=${TEST_DEPS_UPDATE_TIMEOUT:-180}

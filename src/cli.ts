@@ -26,6 +26,7 @@ Options:
   --require-precondition     sets defaults.requirePrecondition: writes without a precondition get 428
   --log-level LEVEL          fatal|error|warn|info|debug|trace|silent, default info (env LOG_LEVEL)
   --log-pretty               human-readable log lines for a terminal (env LOG_PRETTY=1; needs pino-pretty)
+  --store URL                memory, or redis://host:port shared by replicas (env IFGATE_STORE)
   --format json|yaml         check-config output format, default json
   -h, --help                 print this help
   -v, --version              print the version
@@ -43,6 +44,7 @@ const OPTIONS = {
   'require-precondition': { type: 'boolean' },
   'log-level': { type: 'string' },
   'log-pretty': { type: 'boolean' },
+  store: { type: 'string' },
   format: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' }
@@ -124,7 +126,8 @@ async function main (argv: readonly string[]): Promise<number | undefined> {
     adminListen: values['admin-listen'],
     requirePrecondition: values['require-precondition'],
     logLevel: values['log-level'],
-    logPretty: values['log-pretty']
+    logPretty: values['log-pretty'],
+    store: values.store
   }
   let config: Config
   try {

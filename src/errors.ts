@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   IFG_ERR_LOOKUP_TIMEOUT: { status: 504, title: 'Validator lookup timed out' },
   IFG_ERR_LOCK_TIMEOUT: { status: 503, title: 'Resource busy: lock wait exceeded' },
   IFG_ERR_LOCK_QUEUE_FULL: { status: 503, title: 'Resource busy: too many waiting writes' },
+  IFG_ERR_STORE_UNAVAILABLE: { status: 503, title: 'Shared store unavailable' },
   IFG_ERR_DRAINING: { status: 503, title: 'Shutting down' },
   IFG_ERR_INTERNAL: { status: 500, title: 'Internal error' },
   IFG_ERR_CONFIG_INVALID: { status: 500, title: 'Invalid configuration' },

@@ -4,9 +4,12 @@ import type { DestinationStream, Logger } from 'pino'
 import { createAdminServer } from './admin/server.ts'
 import { parseHostPort } from './config/load.ts'
 import { compileRoutes } from './config/routes.ts'
-import type { Config } from './config/types.ts'
+import type { Config, Route } from './config/types.ts'
 import { IfgateError } from './errors.ts'
-import { createMemoryLock } from './lock/key-lock.ts'
+import { createMemoryLock, type KeyLock } from './lock/key-lock.ts'
+import { createRedisLock } from './lock/redis-lock.ts'
+import { connectStore, type StoreConnection } from './store/connection.ts'
+import { createRedisStore } from './validators/redis-store.ts'
 import { DiagnosesRing } from './observability/diagnoses.ts'
 import { createLogger, prettyDestination } from './observability/logger.ts'
 import { createMetrics } from './observability/metrics.ts'
@@ -51,18 +54,32 @@ function listen (server: Server, address: string): Promise<string> {
   })
 }
 
+/** Resolves to the shared store and lock of `store.url` (SPEC §9), connected or still connecting. */
+async function sharedStore (config: Config, routes: readonly Route[], logger: Logger): Promise<{ connection: StoreConnection; store: ValidatorStore; lock: KeyLock }> {
+  const { url, keyPrefix, commandTimeoutMs, lockLeaseMs } = config.store
+  const connection = await connectStore({ url, keyPrefix, commandTimeoutMs }, logger)
+  // An entry outlives the longest validatorTtlMs of any route, then the store forgets it.
+  const ttlMs = Math.max(config.defaults.validatorTtlMs, ...routes.map((r) => r.policy.validatorTtlMs), 1_000)
+  const store = createRedisStore(connection, { ttlMs, localEntries: config.cache.maxEntries }, logger)
+  const lock = createRedisLock(connection, store, { leaseMs: lockLeaseMs }, logger)
+  return { connection, store, lock }
+}
+
 /** Resolves once the proxy and admin listeners accept connections. */
 export async function startGateway (config: Config, options: StartOptions = {}): Promise<RunningGateway> {
   const logger = createLogger(config.log.level, options.logDestination)
-  const store = options.store ?? createMemoryStore({ maxEntries: config.cache.maxEntries, maxBytes: config.cache.maxBytes })
-  const lock = createMemoryLock()
   const routes = compileRoutes(config)
+  const shared = config.store.url === 'memory' ? undefined : await sharedStore(config, routes.routes, logger)
+  const store = options.store ?? shared?.store ?? createMemoryStore({ maxEntries: config.cache.maxEntries, maxBytes: config.cache.maxBytes })
+  const lock = shared?.lock ?? createMemoryLock()
+  const storeUp = (): boolean => shared?.connection.up ?? true
   const gateway: Gateway = {
     config,
     routes,
     store,
     lock,
-    metrics: createMetrics({ store, lock }),
+    storeUp,
+    metrics: createMetrics({ store, lock, storeUp, storeRoundTrips: shared === undefined ? undefined : () => shared.connection.roundTrips }),
     diagnoses: new DiagnosesRing(config.admin.diagnosesRingSize),
     pools: new OriginPools(routes.routes),
     logger,
@@ -83,6 +100,7 @@ export async function startGateway (config: Config, options: StartOptions = {}):
     server.close()
     admin.close()
     await gateway.pools.destroy()
+    await shared?.connection.close()
     throw err
   }
   logger.info({ listen: url, admin: adminUrl, routes: gateway.routes.routes.map((r) => ({ id: r.id, origin: r.origin })) }, 'ifgate listening')
@@ -104,6 +122,7 @@ export async function startGateway (config: Config, options: StartOptions = {}):
     }
     await new Promise<void>((resolve) => admin.close(() => resolve()))
     admin.closeAllConnections()
+    await shared?.connection.close()
     logger.info({ cut }, cut ? 'ifgate stopped: connections cut after shutdownTimeoutMs' : 'ifgate stopped')
     logger.flush()
     return !cut

@@ -42,7 +42,7 @@ async function answer (gw: Gateway, req: IncomingMessage, res: ServerResponse): 
   if (!read) return sendProblem(res, 405, 'Method Not Allowed', `${method} is not allowed on ${path}`, head, { allow: 'GET, HEAD' })
   switch (path) {
     case '/healthz':
-      return sendJson(res, 200, { status: 'ok' }, head)
+      return sendJson(res, 200, { status: 'ok', store: gw.storeUp() ? 'up' : 'down' }, head)
     case '/readyz':
       return gw.draining
         ? sendProblem(res, 503, 'Service Unavailable', 'draining: shutting down', head, { 'retry-after': '1' })

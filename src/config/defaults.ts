@@ -61,6 +61,12 @@ export const DEFAULTS: Config = deepFreeze({
     trustForwarded: false
   },
   shutdownTimeoutMs: 10_000,
+  store: {
+    url: 'memory',
+    keyPrefix: 'ifgate:',
+    lockLeaseMs: 10_000,
+    commandTimeoutMs: 1_000
+  },
   routes: [],
   source: null
 })

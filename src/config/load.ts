@@ -47,6 +47,7 @@ export interface Overrides {
   requirePrecondition?: boolean
   logLevel?: string
   logPretty?: boolean
+  store?: string
 }
 
 const listenRe = new RegExp(LISTEN_PATTERN)
@@ -205,12 +206,14 @@ export function loadConfig (flags: Overrides, env: Readonly<Record<string, strin
   const adminListen = pick(flags, env, 'adminListen', '--admin-listen', 'IFGATE_ADMIN_LISTEN')
   const logLevel = pick(flags, env, 'logLevel', '--log-level', 'LOG_LEVEL')
   const origin = pick(flags, env, 'origin', '--origin', 'IFGATE_ORIGIN')
+  const store = pick(flags, env, 'store', '--store', 'IFGATE_STORE')
   const token = env.IFGATE_ADMIN_TOKEN === undefined || env.IFGATE_ADMIN_TOKEN === '' ? undefined : { value: env.IFGATE_ADMIN_TOKEN, label: 'IFGATE_ADMIN_TOKEN' }
   const layers: Array<[{ value: string; label: string } | undefined, (v: string) => Json]> = [
     [listen, (v) => ({ listen: v })],
     [adminListen, (v) => ({ admin: { listen: v } })],
     [token, (v) => ({ admin: { token: v } })],
     [logLevel, (v) => ({ log: { level: v } })],
+    [store, (v) => ({ store: { url: v } })],
     [origin, (v) => ({ routes: [{ path: '/', host: null, origin: v }] })]
   ]
   let over: Json = flags.requirePrecondition === true ? { defaults: { requirePrecondition: true } } : {}

@@ -8,6 +8,10 @@ const MAX_MS = 2_147_483_647
 export const LISTEN_PATTERN = '^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(0|[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$'
 /** An http: or https: URL: no credentials (`@`), query or fragment. */
 export const ORIGIN_PATTERN = '^https?://[^/?#@\\s]+(/[^?#\\s]*)?$'
+/** `memory`, or a redis:// / rediss:// URL with a host. */
+const STORE_URL_PATTERN = '^(memory|rediss?://[^\\s/]+(/[0-9]+)?)$'
+/** Key prefixes: printable ASCII without spaces or braces (braces are the Cluster hash tag). */
+const KEY_PREFIX_PATTERN = '^[\\x21-\\x7a|~]*$'
 /** A path prefix: starts with `/`; no query, fragment or whitespace. */
 export const PATH_PATTERN = '^/[^?#\\s]*$'
 /** A host name or address, optionally with a port (ignored when matching). */
@@ -134,6 +138,12 @@ export const CONFIG_SCHEMA = {
       trustForwarded: withDefault({ type: 'boolean', description: `true: the client's X-Forwarded-Proto, X-Forwarded-Host and Forwarded are passed on (ifgate behind a CDN or load balancer that sets them); false: ifgate sets X-Forwarded-Proto and -Host from what it saw and drops the client's Forwarded. Unit: boolean. ${defaultText({ value: D.server.trustForwarded })}` }, { value: D.server.trustForwarded })
     }),
     shutdownTimeoutMs: ms('On SIGTERM or SIGINT, how long in-flight requests may finish before connections are cut.', 0, { value: D.shutdownTimeoutMs }),
+    store: object('Where validators and locks live (SPEC §9): memory is this process alone; a Redis or Valkey URL is shared by every replica naming it and the same keyPrefix.', {
+      url: withDefault({ type: 'string', pattern: STORE_URL_PATTERN, description: `memory, or a redis:// or rediss:// URL (redis[s]://[user:password@]host[:port][/db]). Unit: URL. ${defaultText({ value: D.store.url })}` }, { value: D.store.url }),
+      keyPrefix: withDefault({ type: 'string', maxLength: 100, pattern: KEY_PREFIX_PATTERN, description: `Prefix of every key ifgate writes to the store. Unit: string. ${defaultText({ value: D.store.keyPrefix })}` }, { value: D.store.keyPrefix }),
+      lockLeaseMs: ms('A write lock holder\'s lease, renewed while it is alive: a replica that dies holds a resource for at most this long. Keep it above the longest forward.', 100, { value: D.store.lockLeaseMs }),
+      commandTimeoutMs: ms('Longest wait for one store command; past it the store counts as unavailable (writes get 503).', 1, { value: D.store.commandTimeoutMs })
+    }),
     routes: {
       type: 'array',
       description: 'Routes: host (optional) and path prefix, longest prefix wins, a route with a matching host beats any without one. --origin replaces them with one route / to that URL. Unit: list of routes. Default: [] (then --origin is required).',

@@ -117,6 +117,17 @@ export interface Config {
     readonly trustForwarded: boolean
   }
   readonly shutdownTimeoutMs: number
+  /** SPEC §9: where validators and locks live; `memory` is this process alone. */
+  readonly store: {
+    /** `memory`, or a `redis://` / `rediss://` URL (Redis or Valkey). */
+    readonly url: string
+    /** Prefix of every key ifgate writes; replicas that share it share locks and validators. */
+    readonly keyPrefix: string
+    /** A lock holder's lease, renewed while it is alive. */
+    readonly lockLeaseMs: number
+    /** Longest wait for one store command before the store counts as unavailable. */
+    readonly commandTimeoutMs: number
+  }
   readonly routes: readonly RouteConfig[]
   /** The file the config came from, or null (flags and environment only). */
   readonly source: string | null

@@ -1,4 +1,5 @@
 import { IfgateError } from '../errors.ts'
+import type { ValidatorEntry } from '../validators/entry.ts'
 
 export interface LockOptions {
   /** Longest time a request waits for the lock, in ms. */
@@ -7,8 +8,34 @@ export interface LockOptions {
   readonly maxQueue: number
 }
 
-/** Releases a held lock; calling it more than once is harmless. */
-export type Release = () => void
+/**
+ * The holder of one acquisition of a shared lock (SPEC §9): a validator update made with it is
+ * refused once a newer holder exists (fencing), and releases the lock in the same round trip.
+ */
+export interface LockHolder {
+  /** The fencing number of this acquisition. */
+  readonly fence: number
+  /** The lease's token; the release message goes to `channel` naming `resource`. */
+  readonly token: string
+  readonly channel: string
+  readonly resource: string
+  /** Called by the store once an update released the lock: the release then only frees this process's queue. */
+  released (): void
+}
+
+/**
+ * Releases a held lock; calling it more than once is harmless. A shared lock's release also
+ * carries its acquisition's fencing number, whether its lease was lost, and the resource's entry
+ * as the acquisition read it (SPEC §9).
+ */
+export type Release = (() => void) & {
+  /** The holder of a shared lock: its fencing number, and the token a store update may release it with. */
+  readonly holder?: LockHolder
+  /** True once the lease ran out or passed to another holder (shared locks only). */
+  readonly lost?: () => boolean
+  /** The resource's entry read with the lock, in the same round trip (shared locks only; null: none). */
+  readonly entry?: ValidatorEntry | null
+}
 
 /**
  * A per-key mutual exclusion lock (SPEC §2): all unsafe requests to one key run one at a time.
@@ -34,8 +61,14 @@ interface Waiter {
   forget: () => void
 }
 
+/** A KeyLock for one process, which can also be taken only when it is free at once. */
+export interface MemoryLock extends KeyLock {
+  /** Returns the lock of `key` when nobody holds it, else undefined (no waiting). */
+  tryAcquire (key: string): Release | undefined
+}
+
 /** Returns a KeyLock for one process: a FIFO queue per held key, with bounded wait and length. */
-export function createMemoryLock (): KeyLock {
+export function createMemoryLock (): MemoryLock {
   const queues = new Map<string, Waiter[]>()
   let totalWaiting = 0
 
@@ -58,6 +91,11 @@ export function createMemoryLock (): KeyLock {
   }
 
   return {
+    tryAcquire (key) {
+      if (queues.has(key)) return undefined
+      queues.set(key, [])
+      return releaser(key)
+    },
     acquire (key, options, signal) {
       if (signal?.aborted === true) return Promise.reject(signal.reason)
       const queue = queues.get(key)

@@ -77,6 +77,7 @@ export function requestLogLine (ctx: RequestContext): Record<string, unknown> {
   if (ctx.wouldRepair !== undefined) line.wouldRepair = ctx.wouldRepair
   if (ctx.injectedConditional !== undefined) line.injectedConditional = ctx.injectedConditional
   if (ctx.writeEcho !== undefined) line.writeEcho = ctx.writeEcho
+  if (ctx.leaseLost === true) line.leaseLost = true
   const d = ctx.diagnosis
   if (d !== undefined) {
     line.diagnosis = { header: d.header, labels: d.labels.map((l) => l.label), intermediary: d.intermediary.name ?? null, signals: d.intermediary.signals }

@@ -65,7 +65,7 @@ function tallied<L extends string> (registry: Registry, name: string, help: stri
 }
 
 /** Returns the metrics of one gateway; `store` and `lock` are read at scrape time. */
-export function createMetrics (deps: { readonly store: ValidatorStore; readonly lock: KeyLock }): Metrics {
+export function createMetrics (deps: { readonly store: ValidatorStore; readonly lock: KeyLock; readonly storeUp?: () => boolean; readonly storeRoundTrips?: () => number }): Metrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
   const requests = tallied(registry, 'ifgate_requests_total', 'Requests by route, method, status class and decision (forwarded, edge-412, edge-304, edge-428, origin-denied, client-gone, error).', ['route', 'method', 'status_class', 'decision'])
@@ -73,6 +73,7 @@ export function createMetrics (deps: { readonly store: ValidatorStore; readonly 
   const repairs = tallied(registry, 'ifgate_repairs_total', 'If-Match tags repaired before the comparison, by route and kind.', ['route', 'kind'])
   const observed = tallied(registry, 'ifgate_observed_total', 'Observe mode: what enforce mode would have answered at the edge, by route, decision and cause (none for 304/428).', ['route', 'would_decide', 'cause'])
   const echoes = tallied(registry, 'ifgate_write_echo_total', 'Writes that asked for their representation (Prefer: return=representation, SPEC §10), by route and outcome: representation returned, or read-failed (the write\'s own response sent).', ['route', 'outcome'])
+  const leasesLost = tallied(registry, 'ifgate_lock_lease_lost_total', 'Writes whose shared lock lease ran out or passed to another holder before they were done (SPEC §9): their outcome is unknown, their validators dropped.', ['route'])
   const lookup = new RouteHistogram({ name: 'ifgate_lookup_duration_seconds', help: 'Validator lookups at the origin (HEAD, GET), by route.', buckets: BUCKETS, registers: [registry] })
   const origin = new RouteHistogram({ name: 'ifgate_origin_duration_seconds', help: 'Forwarded requests: time to the origin\'s response headers, by route.', buckets: BUCKETS, registers: [registry] })
   const lockWait = new RouteHistogram({ name: 'ifgate_lock_wait_seconds', help: 'Time unsafe requests waited for their resource\'s write lock, by route.', buckets: BUCKETS, registers: [registry] })
@@ -82,6 +83,10 @@ export function createMetrics (deps: { readonly store: ValidatorStore; readonly 
   mirrored(registry, 'ifgate_validator_cache_evictions_total', 'Entries evicted to stay within cache.maxEntries / cache.maxBytes.', () => store.stats().evictions)
   new Gauge({ name: 'ifgate_validator_cache_entries', help: 'Resources whose validators are cached.', registers: [registry], collect () { this.set(store.stats().entries) } })
   new Gauge({ name: 'ifgate_validator_cache_bytes', help: 'Estimated heap bytes of the cached validators (bounded by cache.maxBytes).', registers: [registry], collect () { this.set(store.stats().bytes) } })
+  const storeUp = deps.storeUp ?? (() => true)
+  const roundTrips = deps.storeRoundTrips
+  if (roundTrips !== undefined) mirrored(registry, 'ifgate_store_commands_total', 'Commands sent to the shared store (a script is one; commands sent together share a round trip).', roundTrips)
+  new Gauge({ name: 'ifgate_store_up', help: 'Whether the validator and lock store answers: 1 up, 0 down (always 1 with the memory store).', registers: [registry], collect () { this.set(storeUp() ? 1 : 0) } })
   new Gauge({ name: 'ifgate_lock_waiting', help: 'Unsafe requests waiting for a write lock now.', registers: [registry], collect () { this.set(deps.lock.waiting()) } })
   new Gauge({ name: 'ifgate_lock_held', help: 'Resources whose write lock is held now.', registers: [registry], collect () { this.set(deps.lock.held()) } })
 
@@ -103,6 +108,7 @@ export function createMetrics (deps: { readonly store: ValidatorStore; readonly 
         const why = would === 'edge-412' ? cause ?? 'none' : 'none'
         observed.inc(`${route}\0${would}\0${why}`, () => ({ route, would_decide: would, cause: why }))
       }
+      if (ctx.leaseLost === true) leasesLost.inc(route, () => ({ route }))
       const echo = ctx.writeEcho
       if (echo !== undefined) echoes.inc(`${route}\0${echo}`, () => ({ route, outcome: echo }))
       if (ctx.lookupMs !== undefined) lookup.observe(route, ctx.lookupMs / 1000)

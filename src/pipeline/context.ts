@@ -71,6 +71,8 @@ export interface RequestContext {
   gone: AbortSignal | undefined
   /** SPEC §10: how a write that asked for its representation was answered. */
   writeEcho: WriteEcho | undefined
+  /** SPEC §9: the write's shared lock lease ran out or passed to another holder before it was done. */
+  leaseLost: boolean | undefined
 }
 
 /** Returns a fresh context for a request. */
@@ -100,6 +102,7 @@ export function createContext (req: IncomingMessage, res: ServerResponse, reques
     error: undefined,
     gone: undefined,
     writeEcho: undefined,
+    leaseLost: undefined,
     settings: undefined
   }
 }

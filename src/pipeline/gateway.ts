@@ -26,6 +26,8 @@ export interface Gateway {
   readonly targetOptions: TargetOptions
   /** Every route compiled into its handlers at start, by route id. */
   readonly compiled: Map<string, CompiledRoute>
+  /** SPEC §9: whether the shared store answers (always true with the memory store). */
+  storeUp (): boolean
   /** True once shutdown began: new requests get 503. */
   draining: boolean
 }

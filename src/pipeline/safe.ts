@@ -112,7 +112,8 @@ export function readHandler (gw: Gateway, s: RouteSettings): Handler {
   }
 
   return async (ctx) => {
-    const entry = await gw.store.get(ctx.key!)
+    // SPEC §9: a store that does not answer costs a read its learning, never the read.
+    const entry = await gw.store.get(ctx.key!).catch(() => undefined)
     // Validators ifgate synthesizes mean nothing to the origin: strip the client's conditionals and
     // ask for the identity coding, whose bytes the tag is computed from (SPEC §3).
     const synthesize = always || (auto && gw.weakOrigins.has(route.id))

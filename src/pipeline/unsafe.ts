@@ -14,7 +14,8 @@ import type { Gateway } from './gateway.ts'
 import { relatedKeys } from './invalidate.ts'
 import { cachedKnowledge, lookUp, LookupDenied, type Knowledge } from './knowledge.ts'
 import { noteRefusal, refuse } from './refuse.ts'
-import { needsCurrentDigest } from '../diagnosis/diagnose.ts'
+import { diagnose, needsCurrentDigest } from '../diagnosis/diagnose.ts'
+import { intermediaryEvidence } from '../diagnosis/intermediaries.ts'
 import { wantsRepresentation } from '../http/prefer.ts'
 import { hasRequestBody, receiveBody, type WriteBody } from './request-body.ts'
 import { WriteRecord } from './write-record.ts'
@@ -40,7 +41,12 @@ async function forwardWrite (gw: Gateway, ctx: RequestContext, body: WriteBody, 
     await record.commit({ kind: 'unknown' }, relatedKeys(gw, ctx, {}))
     throw err
   }
-  if (response.statusCode >= 200 && response.statusCode < 300) {
+  if (record.leaseLost()) {
+    // SPEC §9: the lease ran out before the origin answered: another replica may have written
+    // since, so what this write saw is not known to be current. Dropped, as after a timeout.
+    ctx.leaseLost = true
+    await record.commit({ kind: 'unknown' }, relatedKeys(gw, ctx, {}))
+  } else if (response.statusCode >= 200 && response.statusCode < 300) {
     // The write response's own validators, when usable (an origin's tag for the written state).
     const own = (): Written | undefined => {
       const validators = route.policy.etags === 'synthesize' ? undefined : usableValidators(response.headers, route.policy, undefined)
@@ -180,6 +186,9 @@ function rejectFromLocal (gw: Gateway): Step<WriteState> {
     if (cached === undefined) return false
     const d = decideWrite(ctx.req.method as string, w.c, cached, ctx.route!.policy, { clientGone: false })
     if (d.action !== 'edge-412' || needsCurrentDigest(w.c, cached.facts) || wantsRepresentation(ctx.req.headers.prefer)) return false
+    // A shared store's local copy may lag another replica's write: it refuses only a tag it saw
+    // superseded (stale-etag), never one it does not know, which may be newer than the copy.
+    if (!gw.store.peekIsStore && diagnose({ decision: d.decision, conditionals: w.c, current: cached.current, facts: cached.facts, intermediary: intermediaryEvidence(ctx.req.headers), nowSeconds: Math.floor(Date.now() / 1000) }).cause !== 'stale-etag') return false
     ctx.cache = 'hit'
     return refuse(gw, ctx, w.c, d.decision, cached, record).then(() => true)
   }
@@ -219,7 +228,7 @@ function underLock (gw: Gateway): Step<WriteState> {
       ctx.lockWaitMs = performance.now() - waitStarted
     }
     try {
-      const record = await WriteRecord.read(gw, ctx)
+      const record = await WriteRecord.read(gw, ctx, release)
       await carryOut(gw, ctx, w.c, w.body as WriteBody, record, await decide(gw, ctx, w.c, record, w.gone))
     } finally {
       release()

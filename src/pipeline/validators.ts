@@ -52,5 +52,9 @@ export function learn (gw: Gateway, ctx: RequestContext, validators: Validators,
   return gw.store.update(key, (old) => {
     if ((old?.writes ?? 0) !== writesSeen) return old
     return observe(old, variantKey, vary, validators, now, depth, principal)
+  }).catch((err: unknown) => {
+    // SPEC §9: reads keep flowing while the store is down; they only learn nothing.
+    gw.logger.debug({ requestId: ctx.requestId, err: (err as Error).message }, 'validators not recorded')
+    return undefined
   })
 }

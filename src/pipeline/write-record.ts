@@ -1,6 +1,7 @@
 import { principalOf } from '../http/credentials.ts'
 import { afterWrite, observe, variantKeyOf, type ValidatorEntry, type Validators, type Written } from '../validators/entry.ts'
-import type { EntryUpdate } from '../validators/store.ts'
+import { FencedError, type EntryUpdate } from '../validators/store.ts'
+import type { Release } from '../lock/key-lock.ts'
 import type { RequestContext } from './context.ts'
 import type { Gateway } from './gateway.ts'
 
@@ -25,20 +26,32 @@ export class WriteRecord {
   readonly #gw: Gateway
   readonly #ctx: RequestContext
 
-  private constructor (gw: Gateway, ctx: RequestContext, entry: ValidatorEntry | undefined) {
+  readonly #lease: Release | undefined
+
+  private constructor (gw: Gateway, ctx: RequestContext, entry: ValidatorEntry | undefined, lease: Release | undefined) {
     this.#gw = gw
     this.#ctx = ctx
     this.entry = entry
+    this.#lease = lease
   }
 
-  /** Resolves to the record of a write, its entry read from the store (the one read of the write). */
-  static async read (gw: Gateway, ctx: RequestContext): Promise<WriteRecord> {
-    return new WriteRecord(gw, ctx, await gw.store.get(ctx.key!))
+  /**
+   * Resolves to the record of a write, its entry read from the store (the one read of the write):
+   * a shared lock read it in the same round trip as its acquisition (SPEC §9), else the store.
+   */
+  static async read (gw: Gateway, ctx: RequestContext, lease?: Release): Promise<WriteRecord> {
+    const entry = lease?.entry !== undefined ? lease.entry ?? undefined : await gw.store.get(ctx.key!)
+    return new WriteRecord(gw, ctx, entry, lease)
   }
 
   /** Returns the record of a write on what this process holds of the entry (store.peek): to reject with, never committed. */
   static local (gw: Gateway, ctx: RequestContext, entry: ValidatorEntry): WriteRecord {
-    return new WriteRecord(gw, ctx, entry)
+    return new WriteRecord(gw, ctx, entry, undefined)
+  }
+
+  /** True once the write's shared lock lease ran out or passed to another holder (SPEC §9). */
+  leaseLost (): boolean {
+    return this.#lease?.lost?.() === true
   }
 
   /** Applies validators a lookup showed for the request's variant to the working copy; committed later. */
@@ -69,11 +82,45 @@ export class WriteRecord {
     const depth = this.#ctx.settings!.historyDepth
     const now = Date.now()
     const drop: EntryUpdate = (old) => afterWrite(old, now, depth, undefined)
-    await this.#gw.store.update(this.#ctx.key!, (old) => {
-      let entry = old
-      for (const step of learned) entry = step(entry)
-      if (outcome.kind === 'unchanged') return entry
-      return afterWrite(entry, now, depth, outcome.kind === 'written' ? outcome.written : undefined)
-    }, outcome.kind === 'unchanged' || related.length === 0 ? undefined : { keys: related, update: drop })
+    const gw = this.#gw
+    const ctx = this.#ctx
+    const key = ctx.key!
+    try {
+      await gw.store.update(key, (old) => {
+        let entry = old
+        for (const step of learned) entry = step(entry)
+        if (outcome.kind === 'unchanged') return entry
+        return afterWrite(entry, now, depth, outcome.kind === 'written' ? outcome.written : undefined)
+      }, outcome.kind === 'unchanged' || related.length === 0 ? undefined : { keys: related, update: drop }, this.#lease?.holder)
+    } catch (err) {
+      if (err instanceof FencedError) {
+        // A newer holder of the lock exists: what it learned stands, this write's update is refused.
+        ctx.leaseLost = true
+        gw.logger.warn({ requestId: ctx.requestId }, 'validator update refused: the lock lease passed to another holder (fencing)')
+        return
+      }
+      // The store failed after the origin answered: the client still gets that answer. A write
+      // that may have changed the resource must not leave its old validators current, so their
+      // drop is retried until the store takes it or they are too old to be trusted anyway.
+      if (outcome.kind === 'unchanged') {
+        gw.logger.warn({ requestId: ctx.requestId, err: (err as Error).message }, 'validators not recorded')
+        return
+      }
+      gw.logger.error({ requestId: ctx.requestId, err: (err as Error).message }, 'the validators of a forwarded write could not be dropped; retrying')
+      retryDrop(gw, key, ctx.route!.policy.validatorTtlMs, drop)
+    }
   }
+}
+
+/** How often a drop the store refused is tried again. */
+const RETRY_DROP_MS = 500
+
+/** Tries to drop a resource's validators until the store takes it, for at most `ttlMs` (after that they are stale anyway). */
+function retryDrop (gw: Gateway, key: string, ttlMs: number, drop: EntryUpdate): void {
+  const until = Date.now() + ttlMs
+  const attempt = (): void => {
+    if (Date.now() > until) return
+    gw.store.update(key, drop).catch(() => { setTimeout(attempt, RETRY_DROP_MS).unref() })
+  }
+  setTimeout(attempt, RETRY_DROP_MS).unref()
 }

@@ -38,6 +38,7 @@ export function createMemoryStore (options: MemoryStoreOptions): ValidatorStore 
     peek (key) {
       return lru.peek(key)
     },
+    peekIsStore: true,
     update (key, update, related) {
       const next = apply(key, update)
       if (related !== undefined) for (const k of related.keys) if (k !== key) apply(k, related.update)

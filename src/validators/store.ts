@@ -1,4 +1,5 @@
 import type { ValidatorEntry } from './entry.ts'
+import type { LockHolder } from '../lock/key-lock.ts'
 
 export interface StoreStats {
   readonly entries: number
@@ -17,10 +18,22 @@ export function resourceKey (origin: string, pathAndQuery: string, keyBy?: strin
   return keyBy === undefined ? [origin, pathAndQuery].join('') : [origin, pathAndQuery, ' ', keyBy].join('')
 }
 
+/** An update refused because a newer holder of the resource's lock exists: this holder's lease was lost (SPEC §9 fencing). */
+export class FencedError extends Error {
+  constructor (key: string) {
+    super(`the write lock of ${key} passed to another holder: this update is refused (fencing)`)
+    this.name = 'FencedError'
+  }
+}
+
 /** A pure change of one entry: the old one (or undefined) in, the new one (or undefined: delete) out. */
 export type EntryUpdate = (old: ValidatorEntry | undefined) => ValidatorEntry | undefined
 
-/** Other keys changed by the same call as the main one: the unit of one store round trip. */
+/**
+ * Other keys changed by the same call as the main one: the unit of one store round trip. Their
+ * update only ever drops their current validators (SPEC §2.5), so a remote store may apply it
+ * without reading them first.
+ */
 export interface RelatedUpdate {
   readonly keys: readonly string[]
   readonly update: EntryUpdate
@@ -41,10 +54,18 @@ export interface ValidatorStore {
    */
   peek (key: string): ValidatorEntry | undefined
   /**
+   * True when `peek` is the store itself (one process): any refusal it supports stands. A shared
+   * store's local tier may lag writes through other replicas, so it only refuses a tag it saw
+   * superseded, never one it does not know (which may be newer than its copy).
+   */
+  readonly peekIsStore: boolean
+  /**
    * Replaces the entry of a key with `update(old)` atomically; undefined deletes it. `related`
    * keys are changed in the same call (each atomically on its own). Resolves to the new entry.
+   * With `holder` (a shared lock's acquisition, SPEC §9) the update is refused when a newer
+   * holder of the resource's lock exists (FencedError), and releases the lock in the same call.
    */
-  update (key: string, update: EntryUpdate, related?: RelatedUpdate): Promise<ValidatorEntry | undefined>
+  update (key: string, update: EntryUpdate, related?: RelatedUpdate, holder?: LockHolder): Promise<ValidatorEntry | undefined>
   /** Resolves to true when the key had an entry. */
   delete (key: string): Promise<boolean>
   /** Removes every entry. */

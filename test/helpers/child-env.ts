@@ -4,7 +4,7 @@
  * sets for its test processes (the child is no test process).
  */
 export const SCRUBBED_ENV: readonly string[] = Object.freeze([
-  'IFGATE_CONFIG', 'IFGATE_ORIGIN', 'IFGATE_LISTEN', 'IFGATE_ADMIN_LISTEN', 'IFGATE_ADMIN_TOKEN', 'LOG_LEVEL',
+  'IFGATE_CONFIG', 'IFGATE_ORIGIN', 'IFGATE_LISTEN', 'IFGATE_ADMIN_LISTEN', 'IFGATE_ADMIN_TOKEN', 'IFGATE_STORE', 'IFGATE_WORKERS', 'LOG_LEVEL',
   'NODE_TEST_CONTEXT', 'NODE_OPTIONS'
 ])
 

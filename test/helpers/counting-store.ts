@@ -31,6 +31,7 @@ export function countingStore (): CountingStore {
       peeks++
       return inner.peek(key)
     },
+    peekIsStore: inner.peekIsStore,
     get (key) {
       calls.get++
       return inner.get(key)
