@@ -5,7 +5,7 @@
 // answers a body of that size. GET /__stats counts what reached the origin by method (STALE: the
 // writes carrying STALE_TAG); POST /__reset zeroes it.
 import { createHash } from 'node:crypto'
-import { createServer } from 'node:http'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 export const DOCUMENT = JSON.stringify({
@@ -29,6 +29,27 @@ function blob (size: number): { body: Buffer; etag: string } {
 }
 
 const counts: Record<string, number> = {}
+const versions = new Map<string, number>()
+
+/**
+ * `/v/<key>`: a resource whose ETag is `"v<n>"` and changes with every PUT, which the origin
+ * applies whatever its If-Match says (last write wins), counting those whose If-Match was not
+ * the current tag (`LOST`: a write a precondition should have refused).
+ */
+function versioned (url: string, method: string, ifMatch: string | string[] | undefined, req: IncomingMessage, res: ServerResponse): void {
+  req.resume()
+  req.on('end', () => {
+    const n = versions.get(url) ?? 1
+    if (method === 'PUT') {
+      if (ifMatch !== `"v${n}"`) counts.LOST = (counts.LOST ?? 0) + 1
+      versions.set(url, n + 1)
+      res.writeHead(204)
+      return void res.end()
+    }
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(DOCUMENT), etag: `"v${n}"` })
+    res.end(method === 'HEAD' ? undefined : DOCUMENT)
+  })
+}
 const server = createServer((req, res) => {
   const url = req.url ?? '/'
   if (url === '/__stats') return void res.end(JSON.stringify(counts))
@@ -45,9 +66,12 @@ const server = createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': b.body.length, etag: b.etag, 'last-modified': LAST_MODIFIED })
     return void res.end(method === 'HEAD' ? undefined : b.body)
   }
+  if (url.startsWith('/v/')) return versioned(url, method, req.headers['if-match'], req, res)
   req.resume()
   req.on('end', () => {
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(DOCUMENT), etag: ETAG, 'last-modified': LAST_MODIFIED })
+    // x-bench-etag: the tag to answer a read with instead (the benchmark teaches ifgate an earlier one).
+    const etag = typeof req.headers['x-bench-etag'] === 'string' ? req.headers['x-bench-etag'] : ETAG
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(DOCUMENT), etag, 'last-modified': LAST_MODIFIED })
     res.end(method === 'HEAD' ? undefined : DOCUMENT)
   })
 })

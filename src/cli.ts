@@ -8,6 +8,7 @@
  * and one code for one cause is what scripts can rely on.
  */
 import { readFileSync } from 'node:fs'
+import cluster from 'node:cluster'
 import { parseArgs } from 'node:util'
 import { stringify } from 'yaml'
 import { ConfigError, formatIssue, loadConfig, type Overrides } from './config/load.ts'
@@ -27,6 +28,7 @@ Options:
   --log-level LEVEL          fatal|error|warn|info|debug|trace|silent, default info (env LOG_LEVEL)
   --log-pretty               human-readable log lines for a terminal (env LOG_PRETTY=1; needs pino-pretty)
   --store URL                memory, or redis://host:port shared by replicas (env IFGATE_STORE)
+  --workers N                processes on the one port; more than 1 needs --store (env IFGATE_WORKERS)
   --format json|yaml         check-config output format, default json
   -h, --help                 print this help
   -v, --version              print the version
@@ -45,6 +47,7 @@ const OPTIONS = {
   'log-level': { type: 'string' },
   'log-pretty': { type: 'boolean' },
   store: { type: 'string' },
+  workers: { type: 'string' },
   format: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' }
@@ -127,7 +130,8 @@ async function main (argv: readonly string[]): Promise<number | undefined> {
     requirePrecondition: values['require-precondition'],
     logLevel: values['log-level'],
     logPretty: values['log-pretty'],
-    store: values.store
+    store: values.store,
+    workers: values.workers
   }
   let config: Config
   try {
@@ -140,8 +144,13 @@ async function main (argv: readonly string[]): Promise<number | undefined> {
     return 0
   }
   try {
-    const { runGateway } = await import('./main.ts')
-    await runGateway(config)
+    if (config.workers > 1 && cluster.isPrimary) {
+      const { runPrimary } = await import('./cluster.ts')
+      await runPrimary(config)
+    } else {
+      const { runGateway } = await import('./main.ts')
+      await runGateway(config)
+    }
     return undefined
   } catch (err) {
     return startFailure(err)

@@ -1,4 +1,6 @@
+import cluster from 'node:cluster'
 import type { Server } from 'node:http'
+import { AggregatorRegistry } from 'prom-client'
 import type { AddressInfo } from 'node:net'
 import type { DestinationStream, Logger } from 'pino'
 import { createAdminServer } from './admin/server.ts'
@@ -23,6 +25,8 @@ import type { ValidatorStore } from './validators/store.ts'
 export interface StartOptions {
   /** Where log lines go (default stdout). */
   readonly logDestination?: DestinationStream
+  /** A worker of `--workers N` (cluster.ts): its admin listener is the primary's to reach, on loopback. */
+  readonly worker?: boolean
   /** The validator store to use instead of the configured one (tests count its calls). */
   readonly store?: ValidatorStore
 }
@@ -38,7 +42,7 @@ export interface RunningGateway {
   close (): Promise<boolean>
 }
 
-function listen (server: Server, address: string): Promise<string> {
+function listen (server: Server, address: string, exclusive = false): Promise<string> {
   const { host, port } = parseHostPort(address)
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
@@ -46,7 +50,8 @@ function listen (server: Server, address: string): Promise<string> {
       reject(new IfgateError('IFG_ERR_LISTEN', `cannot listen on ${address}: ${why}`, { cause: err }))
     }
     server.once('error', onError)
-    server.listen(port, host, () => {
+    // exclusive: a cluster worker's own port, not one shared by every worker.
+    server.listen({ port, host, exclusive }, () => {
       server.off('error', onError)
       const a = server.address() as AddressInfo
       resolve(`http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`)
@@ -95,7 +100,7 @@ export async function startGateway (config: Config, options: StartOptions = {}):
   let adminUrl: string
   try {
     url = await listen(server, config.listen)
-    adminUrl = await listen(admin, config.admin.listen)
+    adminUrl = options.worker === true ? await listen(admin, '127.0.0.1:0', true) : await listen(admin, config.admin.listen)
   } catch (err) {
     server.close()
     admin.close()
@@ -103,7 +108,7 @@ export async function startGateway (config: Config, options: StartOptions = {}):
     await shared?.connection.close()
     throw err
   }
-  logger.info({ listen: url, admin: adminUrl, routes: gateway.routes.routes.map((r) => ({ id: r.id, origin: r.origin })) }, 'ifgate listening')
+  logger.info({ listen: url, admin: adminUrl, routes: gateway.routes.routes.map((r) => ({ id: r.id, origin: r.origin })) }, options.worker === true ? 'worker listening' : 'ifgate listening')
 
   let closing: Promise<boolean> | undefined
   async function close (): Promise<boolean> {
@@ -147,12 +152,27 @@ export async function runGateway (config: Config): Promise<void> {
       return
     }
     running.logger.info({ signal }, 'shutting down')
-    running.close().then((clean) => { process.exitCode = clean ? 0 : 1 }, () => { process.exitCode = 1 })
+    // A worker's IPC channel to its primary would keep it alive: it exits once drained.
+    const done = (code: number): void => {
+      process.exitCode = code
+      if (cluster.isWorker) process.exit(code)
+    }
+    running.close().then((clean) => done(clean ? 0 : 1), () => done(1))
   }
   // Installed before listening, so that a signal right after start-up still drains gracefully;
   // close() is memoised, so a second signal does not cut the drain short.
   process.on('SIGTERM', () => stop('SIGTERM'))
   process.on('SIGINT', () => stop('SIGINT'))
-  state.running = await startGateway(config, config.log.pretty ? { logDestination: await prettyDestination() } : {})
+  const worker = cluster.isWorker
+  state.running = await startGateway(config, { worker, ...(config.log.pretty ? { logDestination: await prettyDestination() } : {}) })
+  if (worker) {
+    // The primary adds this worker's metrics to the others' (an AggregatorRegistry made in a
+    // worker answers the primary's requests) and reaches its admin listener.
+    void new AggregatorRegistry()
+    AggregatorRegistry.setRegistries([state.running.gateway.metrics.registry])
+    process.send?.({ type: 'ifgate:ready', url: state.running.url, adminUrl: state.running.adminUrl })
+    // A primary that is gone cannot replace or stop this worker: it drains and exits.
+    process.once('disconnect', () => stop('disconnect'))
+  }
   if (state.stopRequested) stop('SIGTERM')
 }

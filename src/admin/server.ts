@@ -11,8 +11,7 @@ async function validators (gw: Gateway, req: IncomingMessage, res: ServerRespons
     const auth = authorize(req, gw.config.admin.token)
     if (!auth.ok) return sendProblem(res, auth.status, auth.status === 401 ? 'Unauthorized' : 'Forbidden', auth.detail, head, auth.status === 401 ? { 'www-authenticate': 'Bearer' } : {})
     if (url === null) {
-      const entries = gw.store.stats().entries
-      await gw.store.clear()
+      const entries = await gw.store.clear()
       gw.logger.warn({ purged: entries }, 'validator cache purged')
       return sendJson(res, 200, { purged: entries }, head)
     }

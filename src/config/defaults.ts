@@ -67,6 +67,7 @@ export const DEFAULTS: Config = deepFreeze({
     lockLeaseMs: 10_000,
     commandTimeoutMs: 1_000
   },
+  workers: 1,
   routes: [],
   source: null
 })

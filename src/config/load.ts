@@ -48,6 +48,7 @@ export interface Overrides {
   logLevel?: string
   logPretty?: boolean
   store?: string
+  workers?: string
 }
 
 const listenRe = new RegExp(LISTEN_PATTERN)
@@ -183,6 +184,10 @@ function semanticIssues (config: Json, file: string | null, originLabel: string 
     if (k !== undefined && j === undefined) issues.push({ ...where(`routes[${i}].name`), problem: `routes[${k}] has the same name ${JSON.stringify(id)}` })
     ids.set(id, i)
   })
+  const storeUrl = (config.store as Config['store']).url
+  if ((config.workers as number) > 1 && storeUrl === 'memory') {
+    issues.push({ file, path: 'workers', problem: `${String(config.workers)} workers need a shared store: set store.url (--store redis://…); with store.url memory each worker would hold its own locks` })
+  }
   const server = config.server as Config['server']
   // Node's HTTP server refuses a header timeout longer than the request timeout.
   if (server.headersTimeoutMs > server.requestTimeoutMs) {
@@ -207,6 +212,7 @@ export function loadConfig (flags: Overrides, env: Readonly<Record<string, strin
   const logLevel = pick(flags, env, 'logLevel', '--log-level', 'LOG_LEVEL')
   const origin = pick(flags, env, 'origin', '--origin', 'IFGATE_ORIGIN')
   const store = pick(flags, env, 'store', '--store', 'IFGATE_STORE')
+  const workers = pick(flags, env, 'workers', '--workers', 'IFGATE_WORKERS')
   const token = env.IFGATE_ADMIN_TOKEN === undefined || env.IFGATE_ADMIN_TOKEN === '' ? undefined : { value: env.IFGATE_ADMIN_TOKEN, label: 'IFGATE_ADMIN_TOKEN' }
   const layers: Array<[{ value: string; label: string } | undefined, (v: string) => Json]> = [
     [listen, (v) => ({ listen: v })],
@@ -214,6 +220,7 @@ export function loadConfig (flags: Overrides, env: Readonly<Record<string, strin
     [token, (v) => ({ admin: { token: v } })],
     [logLevel, (v) => ({ log: { level: v } })],
     [store, (v) => ({ store: { url: v } })],
+    [workers, (v) => ({ workers: /^[0-9]+$/.test(v) ? Number(v) : v })],
     [origin, (v) => ({ routes: [{ path: '/', host: null, origin: v }] })]
   ]
   let over: Json = flags.requirePrecondition === true ? { defaults: { requirePrecondition: true } } : {}

@@ -144,6 +144,7 @@ export const CONFIG_SCHEMA = {
       lockLeaseMs: ms('A write lock holder\'s lease, renewed while it is alive: a replica that dies holds a resource for at most this long. Keep it above the longest forward.', 100, { value: D.store.lockLeaseMs }),
       commandTimeoutMs: ms('Longest wait for one store command; past it the store counts as unavailable (writes get 503).', 1, { value: D.store.commandTimeoutMs })
     }),
+    workers: integer('Processes serving the one listening port (node:cluster); a worker that dies is replaced. More than 1 needs a shared store (store.url).', 'processes', 1, 256, { value: D.workers }),
     routes: {
       type: 'array',
       description: 'Routes: host (optional) and path prefix, longest prefix wins, a route with a matching host beats any without one. --origin replaces them with one route / to that URL. Unit: list of routes. Default: [] (then --origin is required).',

@@ -128,6 +128,8 @@ export interface Config {
     /** Longest wait for one store command before the store counts as unavailable. */
     readonly commandTimeoutMs: number
   }
+  /** SPEC §9: processes serving the one listening port (node:cluster); more than 1 needs a shared store. */
+  readonly workers: number
   readonly routes: readonly RouteConfig[]
   /** The file the config came from, or null (flags and environment only). */
   readonly source: string | null

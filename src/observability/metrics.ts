@@ -86,7 +86,7 @@ export function createMetrics (deps: { readonly store: ValidatorStore; readonly 
   const storeUp = deps.storeUp ?? (() => true)
   const roundTrips = deps.storeRoundTrips
   if (roundTrips !== undefined) mirrored(registry, 'ifgate_store_commands_total', 'Commands sent to the shared store (a script is one; commands sent together share a round trip).', roundTrips)
-  new Gauge({ name: 'ifgate_store_up', help: 'Whether the validator and lock store answers: 1 up, 0 down (always 1 with the memory store).', registers: [registry], collect () { this.set(storeUp() ? 1 : 0) } })
+  new Gauge({ name: 'ifgate_store_up', help: 'Whether the validator and lock store answers: 1 up, 0 down (always 1 with the memory store; with --workers, 0 when any worker finds it down).', registers: [registry], aggregator: 'min', collect () { this.set(storeUp() ? 1 : 0) } })
   new Gauge({ name: 'ifgate_lock_waiting', help: 'Unsafe requests waiting for a write lock now.', registers: [registry], collect () { this.set(deps.lock.waiting()) } })
   new Gauge({ name: 'ifgate_lock_held', help: 'Resources whose write lock is held now.', registers: [registry], collect () { this.set(deps.lock.held()) } })
 

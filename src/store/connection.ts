@@ -72,10 +72,11 @@ export async function connectStore (options: ConnectionOptions, logger: Logger):
   const client = createClient({ url: options.url, socket, disableOfflineQueue: true })
   const subscriber = client.duplicate()
   let up = false
+  let closing = false
   let reported: boolean | undefined
   const report = (now: boolean): void => {
     up = now
-    if (reported === now) return
+    if (reported === now || closing) return
     reported = now
     if (now) logger.info({ store: redacted(options.url) }, 'shared store up')
     else logger.warn({ store: redacted(options.url) }, 'shared store down: writes are refused until it is back')
@@ -164,6 +165,7 @@ export async function connectStore (options: ConnectionOptions, logger: Logger):
       }
     },
     async close () {
+      closing = true
       await Promise.allSettled([client.close(), subscriber.close()])
     }
   }

@@ -48,8 +48,9 @@ export function createMemoryStore (options: MemoryStoreOptions): ValidatorStore 
       return Promise.resolve(lru.delete(key))
     },
     clear () {
+      const entries = lru.size
       lru.clear()
-      return Promise.resolve()
+      return Promise.resolve(entries)
     },
     stats (): StoreStats {
       return { entries: lru.size, bytes: lru.calculatedSize, hits, misses, evictions }

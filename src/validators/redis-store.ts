@@ -167,14 +167,16 @@ export function createRedisStore (conn: StoreConnection, options: RedisStoreOpti
     async clear () {
       local.clear()
       let cursor = '0'
+      let removed = 0
       // Bounded: a SCAN pass visits every key once; each batch is deleted as it comes.
       for (let pass = 0; pass < 1_000_000; pass++) {
         const [next, keys] = await conn.command(['SCAN', cursor, 'MATCH', `${conn.keyPrefix}{*}:v`, 'COUNT', '500']) as [string, string[]]
-        if (keys.length > 0) await conn.command(['UNLINK', ...keys])
+        if (keys.length > 0) removed += await conn.command(['UNLINK', ...keys]) as number
         cursor = next
-        if (cursor === '0') return
+        if (cursor === '0') return removed
       }
       logger.warn('DELETE /validators: the store scan did not end')
+      return removed
     },
     stats (): StoreStats {
       return { entries: local.size, bytes: 0, hits, misses, evictions: 0 }

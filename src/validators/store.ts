@@ -68,7 +68,7 @@ export interface ValidatorStore {
   update (key: string, update: EntryUpdate, related?: RelatedUpdate, holder?: LockHolder): Promise<ValidatorEntry | undefined>
   /** Resolves to true when the key had an entry. */
   delete (key: string): Promise<boolean>
-  /** Removes every entry. */
-  clear (): Promise<void>
+  /** Removes every entry; resolves to how many there were. */
+  clear (): Promise<number>
   stats (): StoreStats
 }

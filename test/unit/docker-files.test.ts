@@ -103,3 +103,50 @@ test('k8s sidecar: probes on the admin port, config mounted where ifgate reads i
   assert.deepEqual(service.spec.ports.map((p: { targetPort: string }) => p.targetPort), ['http'])
   assert.ok(spec.terminationGracePeriodSeconds * 1000 > image.shutdownTimeoutMs, 'Kubernetes waits longer than ifgate drains')
 })
+
+/** Returns the config a container runs: the file's, with the environment the manifest gives it (as ifgate reads them). */
+function withEnv (text: string, env: Record<string, string>): ReturnType<typeof loadConfig> {
+  const dir = mkdtempSync(join(tmpdir(), 'ifgate-docker-'))
+  try {
+    writeFileSync(join(dir, 'ifgate.yaml'), text)
+    return loadConfig({ config: join(dir, 'ifgate.yaml') }, env)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+test('compose: two ifgate replicas with the same config share one Valkey store, and the CDN balances over both', () => {
+  const { services } = compose
+  const replicas = ['ifgate', 'ifgate-2'].map((name) => services[name])
+  for (const r of replicas) {
+    const config = withEnv(readFileSync(join(DOCKER, 'ifgate.yaml'), 'utf8'), r.environment)
+    const store = new URL(config.store.url)
+    assert.equal(store.protocol, 'redis:')
+    assert.ok(services[store.hostname] !== undefined, `the store host ${store.hostname} is a service`)
+    assert.match(services[store.hostname].image, /^valkey\/valkey:8/)
+    assert.equal(store.port, '6379')
+    assert.equal(r.depends_on[store.hostname].condition, 'service_healthy')
+    assert.ok((r.volumes as string[]).includes(`./ifgate.yaml:${configPath}:ro`))
+  }
+  assert.equal(replicas[0].environment.IFGATE_STORE, replicas[1].environment.IFGATE_STORE)
+  const hostPorts = replicas.flatMap((r) => (r.ports as string[]).map((p) => p.split(':').slice(0, -1).join(':')))
+  assert.equal(new Set(hostPorts).size, hostPorts.length, 'each replica publishes its own host ports')
+  const conf = readFileSync(join(DOCKER, 'nginx-cdn.conf'), 'utf8')
+  for (const name of ['ifgate', 'ifgate-2']) assert.match(conf, new RegExp(`server ${name}:${portOf(image.listen)};`))
+})
+
+test('k8s: several pods, each sidecar pointed at the one Valkey Service by IFGATE_STORE', () => {
+  const deployments = manifests.filter((m) => m.kind === 'Deployment')
+  const app = deployments.find((d) => d.metadata.name === 'orders')
+  assert.ok(app.spec.replicas > 1)
+  const ifgate = app.spec.template.spec.containers.find((c: { name: string }) => c.name === 'ifgate')
+  const env = Object.fromEntries(ifgate.env.map((e: { name: string; value: string }) => [e.name, e.value]))
+  const config = withEnv(kind('ConfigMap').data['ifgate.yaml'], env)
+  const store = new URL(config.store.url)
+  const service = manifests.find((m) => m.kind === 'Service' && m.metadata.name === store.hostname)
+  assert.ok(service !== undefined, `a Service named ${store.hostname}`)
+  assert.equal(String(service.spec.ports[0].port), store.port)
+  const valkey = deployments.find((d) => d.spec.template.metadata.labels.app === service.spec.selector.app)
+  assert.match(valkey.spec.template.spec.containers[0].image, /^valkey\/valkey:8/)
+  assert.equal(valkey.spec.template.spec.containers[0].ports[0].name, service.spec.ports[0].targetPort)
+})
