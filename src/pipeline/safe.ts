@@ -112,8 +112,12 @@ export function readHandler (gw: Gateway, s: RouteSettings): Handler {
   }
 
   return async (ctx) => {
-    // SPEC §9: a store that does not answer costs a read its learning, never the read.
-    const entry = await gw.store.get(ctx.key!).catch(() => undefined)
+    // SPEC §9: what the read learns is compared with what this process holds (a shared store's
+    // local tier), so a read that learns nothing new makes no round trip; an update made on a
+    // stale copy meets the store's entry in its compare-and-set. A store that does not answer
+    // costs a read its learning, never the read.
+    const local = gw.store.peekIsStore ? undefined : gw.store.peek(ctx.key!)
+    const entry = local ?? await gw.store.get(ctx.key!).catch(() => undefined)
     // Validators ifgate synthesizes mean nothing to the origin: strip the client's conditionals and
     // ask for the identity coding, whose bytes the tag is computed from (SPEC §3).
     const synthesize = always || (auto && gw.weakOrigins.has(route.id))
