@@ -15,6 +15,7 @@ import { parseHttpDate } from '../src/http/http-date.ts'
 import { evaluatePreconditions, type CurrentValidators } from '../src/http/preconditions.ts'
 import { historyOf, observe, type ValidatorEntry } from '../src/validators/entry.ts'
 import { digestBody } from '../src/validators/synthesize.ts'
+import { RollingWindow } from '../src/observability/window.ts'
 
 const RESULTS = fileURLToPath(new URL('results', import.meta.url))
 const WARMUP_CALLS = 20_000
@@ -163,6 +164,12 @@ function cases (): Case[] {
     expect(name, digestBody(chunks).length, 43)
     out.push({ group: 'digestBody (SHA-256)', name, run: () => digestBody(chunks), bytes: size })
   }
+  // SPEC §11: what the dashboard's window adds to every request (a forwarded GET, an edge 412).
+  const window = new RollingWindow({ bucketMs: 10_000, buckets: 90 })
+  let clock = NOW_SECONDS * 1000
+  out.push({ group: 'dashboard window (per request)', name: 'record: a forwarded GET', run: () => window.record({ decision: 'forwarded', route: '*/', path: '/items/1' }, clock++) })
+  out.push({ group: 'dashboard window (per request)', name: 'record: an edge 412 (cause, path, lock wait)', run: () => window.record({ decision: 'edge-412', cause: 'stale-etag', route: '*/', path: '/items/1', lockWaitMs: 0.2 }, clock++) })
+
   // Last, once the timing loop has seen every case: what the call itself costs in each row above.
   out.push({ group: 'harness', name: 'empty function', run: () => undefined })
   return out

@@ -13,6 +13,7 @@ DEPS=(
   '/usr/sbin/nginx  nginx-light  NGINX_BIN'
   '/usr/bin/curl    curl'
   '/usr/bin/redis-server  redis-server  REDIS_SERVER_BIN'
+  '/usr/bin/chromium      chromium      CHROMIUM_BIN'
 )
 
 UPDATE_TIMEOUT=${TEST_DEPS_UPDATE_TIMEOUT:-180}

@@ -7,11 +7,11 @@
  * We deviate from SPEC §1's "check-config … exit 0/1" because a bad config stops a start with 2,
  * and one code for one cause is what scripts can rely on.
  */
-import { readFileSync } from 'node:fs'
 import cluster from 'node:cluster'
 import { parseArgs } from 'node:util'
 import { stringify } from 'yaml'
 import { ConfigError, formatIssue, loadConfig, type Overrides } from './config/load.ts'
+import { packageVersion } from './version.ts'
 import type { Config } from './config/types.ts'
 
 const USAGE = `Usage:
@@ -89,8 +89,7 @@ function startFailure (err: unknown): number {
 }
 
 function version (): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-  return pkg.version
+  return packageVersion()
 }
 
 /** Returns the effective config as printed by check-config: the admin token redacted. */

@@ -6,6 +6,7 @@ import { parseHostPort } from './config/load.ts'
 import { sendProblem } from './admin/respond.ts'
 import type { Config } from './config/types.ts'
 import { createLogger } from './observability/logger.ts'
+import { mergeSnapshots, type WindowSnapshot } from './observability/window.ts'
 
 /**
  * SPEC §9 `--workers N`: N worker processes (node:cluster) serve the one proxy port and share
@@ -31,18 +32,25 @@ function isReady (message: unknown): message is WorkerReady {
 }
 
 /** Resolves to one worker's admin answer (status, fields, body), or rejects. */
-function ask (adminUrl: string, req: IncomingMessage): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
+/** Request fields passed to the worker, and response fields passed back. */
+const ASKED_FIELDS = ['authorization', 'cookie', 'content-type', 'content-length'] as const
+const ANSWERED_FIELDS = ['content-type', 'www-authenticate', 'allow', 'retry-after', 'cache-control', 'location', 'set-cookie', 'content-security-policy', 'x-content-type-options', 'referrer-policy'] as const
+
+function ask (adminUrl: string, req: IncomingMessage, body?: Buffer): Promise<{ status: number; headers: Record<string, string | string[]>; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = {}
-    if (req.headers.authorization !== undefined) headers.authorization = req.headers.authorization
+    for (const name of ASKED_FIELDS) {
+      const v = req.headers[name]
+      if (typeof v === 'string') headers[name] = v
+    }
     const out = httpRequest(new URL(req.url ?? '/', adminUrl), { method: req.method, headers, timeout: ASK_WORKER_MS }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () => {
-        const fields: Record<string, string> = {}
-        for (const name of ['content-type', 'www-authenticate', 'allow', 'retry-after', 'cache-control']) {
+        const fields: Record<string, string | string[]> = {}
+        for (const name of ANSWERED_FIELDS) {
           const v = res.headers[name]
-          if (typeof v === 'string') fields[name] = v
+          if (v !== undefined) fields[name] = v
         }
         resolve({ status: res.statusCode ?? 502, headers: fields, body: Buffer.concat(chunks) })
       })
@@ -50,7 +58,25 @@ function ask (adminUrl: string, req: IncomingMessage): Promise<{ status: number;
     })
     out.on('timeout', () => out.destroy(new Error('the worker did not answer in time')))
     out.on('error', reject)
-    out.end()
+    out.end(body)
+  })
+}
+
+/** Most bytes of an admin request body the primary passes on (a login form, a purge). */
+const MAX_ADMIN_BODY = 16 * 1024
+
+/** Resolves to a request's body (at most MAX_ADMIN_BODY bytes), so that it can be sent to a worker. */
+function bodyOf (req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (c: Buffer) => {
+      size += c.length
+      if (size > MAX_ADMIN_BODY) req.destroy(new Error('admin request body too large'))
+      else chunks.push(c)
+    })
+    req.on('end', () => resolve(Buffer.concat(chunks)))
+    req.on('error', reject)
   })
 }
 
@@ -122,7 +148,20 @@ export async function runPrimary (config: Config): Promise<void> {
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'cache-control': 'no-store' })
         return res.end(body)
       }
-      const answer = await ask(workers[next++ % workers.length], req)
+      if (path === '/stats' && (req.method === 'GET' || head)) {
+        const answers = await Promise.all(workers.map((w) => ask(w, req)))
+        const bad = answers.find((a) => a.status !== 200)
+        if (bad !== undefined) {
+          res.writeHead(bad.status, bad.headers)
+          return res.end(head ? undefined : bad.body)
+        }
+        const docs = answers.map((a) => JSON.parse(a.body.toString('utf8')) as WindowSnapshot & { store: { kind: string; up: boolean } })
+        const body = JSON.stringify({ ...docs[0], ...mergeSnapshots(docs), store: { kind: docs[0].store.kind, up: docs.every((d) => d.store.up) }, workers: workers.length })
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'cache-control': 'no-store' })
+        return res.end(head ? undefined : body)
+      }
+      const body = req.method === 'GET' || head ? undefined : await bodyOf(req)
+      const answer = await ask(workers[next++ % workers.length], req, body)
       res.writeHead(answer.status, { ...answer.headers, 'content-length': String(answer.body.length) })
       res.end(head ? undefined : answer.body)
     })().catch((err: unknown) => {

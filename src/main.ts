@@ -13,6 +13,7 @@ import { createRedisLock } from './lock/redis-lock.ts'
 import { connectStore, type StoreConnection } from './store/connection.ts'
 import { createRedisStore } from './validators/redis-store.ts'
 import { DiagnosesRing } from './observability/diagnoses.ts'
+import { RollingWindow } from './observability/window.ts'
 import { createLogger, prettyDestination } from './observability/logger.ts'
 import { createMetrics } from './observability/metrics.ts'
 import { OriginPools } from './origin/pools.ts'
@@ -84,6 +85,9 @@ export async function startGateway (config: Config, options: StartOptions = {}):
     store,
     lock,
     storeUp,
+    // 90 buckets of 10 s: the dashboard's 15 minutes.
+    window: config.admin.dashboard ? new RollingWindow({ bucketMs: 10_000, buckets: 90 }) : undefined,
+    startedAt: Date.now(),
     metrics: createMetrics({ store, lock, storeUp, storeRoundTrips: shared === undefined ? undefined : () => shared.connection.roundTrips }),
     diagnoses: new DiagnosesRing(config.admin.diagnosesRingSize),
     pools: new OriginPools(routes.routes),

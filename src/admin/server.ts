@@ -2,6 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Gateway } from '../pipeline/gateway.ts'
 import { sendJson, sendProblem } from './respond.ts'
 import { authorize, describe, keyOfUrl } from './validators.ts'
+import { readTokenField, sendLogin, serveAsset, statsDocument } from './dashboard.ts'
+import { authenticated, OPEN_PATHS, sessionCookie, tokenMatches } from './session.ts'
+import { packageVersion } from '../version.ts'
 
 const DEFAULT_DIAGNOSES = 50
 
@@ -28,12 +31,34 @@ async function validators (gw: Gateway, req: IncomingMessage, res: ServerRespons
   sendJson(res, 200, view, head)
 }
 
+/** Answers POST /login: the right token sets the session cookie and goes to the page; a wrong one gets the form again. */
+async function login (gw: Gateway, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const token = gw.config.admin.token
+  const sent = await readTokenField(req)
+  if (token === null || (sent !== undefined && tokenMatches(sent, token))) {
+    res.writeHead(303, { location: '/', 'cache-control': 'no-store', ...(token === null ? {} : { 'set-cookie': sessionCookie(token) }) })
+    return void res.end()
+  }
+  gw.logger.warn('admin login refused: wrong token')
+  sendLogin(res, false, true)
+}
+
 async function answer (gw: Gateway, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const parsed = new URL(req.url ?? '/', 'http://admin.invalid')
   const path = parsed.pathname
   const method = req.method ?? 'GET'
   const head = method === 'HEAD'
   const read = method === 'GET' || head
+  const token = gw.config.admin.token
+  const dashboard = gw.window !== undefined
+  if (path === '/login' && method === 'POST' && dashboard) return login(gw, req, res)
+  // SPEC §11: with a token, everything but the probes and the scrape target needs it; the login
+  // form's own stylesheet is open so the form can be shown.
+  if (token !== null && !OPEN_PATHS.has(path) && path !== '/assets/dashboard.css' && !authenticated(req, token)) {
+    if (path === '/' && read && dashboard) return sendLogin(res, head)
+    return sendProblem(res, 401, 'Unauthorized', 'this admin endpoint needs Authorization: Bearer <admin.token>, or a session from the login form at /', head, { 'www-authenticate': 'Bearer' })
+  }
+  if (read && dashboard && (path === '/' || path.startsWith('/assets/')) && serveAsset(res, path, head)) return
   if (path === '/validators') {
     if (!read && method !== 'DELETE') return sendProblem(res, 405, 'Method Not Allowed', `${method} is not allowed on ${path}`, head, { allow: 'GET, HEAD, DELETE' })
     return validators(gw, req, res, parsed.searchParams, head)
@@ -50,6 +75,11 @@ async function answer (gw: Gateway, req: IncomingMessage, res: ServerResponse): 
       const text = await gw.metrics.registry.metrics()
       res.writeHead(200, { 'content-type': gw.metrics.registry.contentType, 'content-length': String(Buffer.byteLength(text)), 'cache-control': 'no-store' })
       return void res.end(head ? undefined : text)
+    }
+    case '/stats': {
+      if (gw.window === undefined) return sendProblem(res, 404, 'Not Found', 'the dashboard is off (admin.dashboard: false)', head)
+      const now = Date.now()
+      return sendJson(res, 200, statsDocument(gw.window.snapshot(now), { config: gw.config, version: packageVersion(), startedAt: gw.startedAt, storeUp: gw.storeUp(), workers: gw.config.workers }, now, gw.routes.routes), head)
     }
     case '/diagnoses': {
       const raw = parsed.searchParams.get('limit')

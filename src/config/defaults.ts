@@ -18,7 +18,8 @@ export const DEFAULTS: Config = deepFreeze({
   admin: {
     listen: '127.0.0.1:9090',
     token: null,
-    diagnosesRingSize: 256
+    diagnosesRingSize: 256,
+    dashboard: true
   },
   log: {
     level: 'info',

@@ -115,7 +115,8 @@ export const CONFIG_SCHEMA = {
     admin: object('The admin listener: /healthz, /readyz, /metrics, /validators, /diagnoses.', {
       listen: listen('Address of the admin listener; keep it on loopback or a private network.', { value: D.admin.listen }),
       token: withDefault({ type: ['string', 'null'], minLength: 1, pattern: TOKEN_PATTERN, description: `Bearer token that DELETE /validators requires; null refuses every purge. Unit: string. ${defaultText({ value: D.admin.token })}` }, { value: D.admin.token }),
-      diagnosesRingSize: integer('Most recent edge 412s kept for GET /diagnoses (a ring: older ones are dropped).', 'entries', 1, 100_000, { value: D.admin.diagnosesRingSize })
+      diagnosesRingSize: integer('Most recent edge 412s kept for GET /diagnoses (a ring: older ones are dropped).', 'entries', 1, 100_000, { value: D.admin.diagnosesRingSize }),
+      dashboard: withDefault({ type: 'boolean', description: `true: the operators' page at / and the 15-minute rolling window it reads (/stats); false: neither (no per-request cost). Unit: boolean. ${defaultText({ value: D.admin.dashboard })}` }, { value: D.admin.dashboard })
     }),
     log: object('Logging (pino JSON lines on stdout).', {
       level: oneOf('Least severe level written.', LOG_LEVELS, { value: D.log.level }),

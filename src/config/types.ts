@@ -93,6 +93,8 @@ export interface Config {
     readonly token: string | null
     /** Most recent edge 412s kept for GET /diagnoses. */
     readonly diagnosesRingSize: number
+    /** SPEC §11: the page at `/` and the rolling window behind `/stats`. */
+    readonly dashboard: boolean
   }
   /** fatal | error | warn | info | debug | trace | silent */
   readonly log: {

@@ -8,6 +8,7 @@ import type { Metrics } from '../observability/metrics.ts'
 import type { ValidatorStore } from '../validators/store.ts'
 import type { TargetOptions } from '../http/request-target.ts'
 import type { CompiledRoute } from './chain.ts'
+import type { RollingWindow } from '../observability/window.ts'
 
 /** What the request pipeline works with: built once at start from the frozen config. */
 export interface Gateway {
@@ -26,6 +27,10 @@ export interface Gateway {
   readonly targetOptions: TargetOptions
   /** Every route compiled into its handlers at start, by route id. */
   readonly compiled: Map<string, CompiledRoute>
+  /** SPEC §11: the rolling window behind the dashboard (undefined with admin.dashboard: false). */
+  readonly window: RollingWindow | undefined
+  /** Date.now() at start. */
+  readonly startedAt: number
   /** SPEC §9: whether the shared store answers (always true with the memory store). */
   storeUp (): boolean
   /** True once shutdown began: new requests get 503. */

@@ -3,7 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { IfgateError } from '../errors.ts'
 import { sendError } from '../edge/respond.ts'
 import { requestLogLine } from '../observability/logger.ts'
-import { createContext, type RequestContext } from './context.ts'
+import { createContext, type LogDecision, type RequestContext } from './context.ts'
+import { windowEntryOf } from '../observability/window.ts'
 import type { Gateway } from './gateway.ts'
 import type { CompiledRoute } from './chain.ts'
 import { resolveTarget } from './target.ts'
@@ -46,9 +47,12 @@ export function createHandler (gw: Gateway): (req: IncomingMessage, res: ServerR
     let pending = 2
     const settled = (): void => {
       if (--pending > 0) return
-      gw.logger.info(requestLogLine(ctx))
+      const line = requestLogLine(ctx)
+      gw.logger.info(line)
       gw.metrics.recordRequest(ctx)
-      if (ctx.refusal !== undefined) gw.diagnoses.record(ctx, Date.now())
+      const now = Date.now()
+      gw.window?.record(windowEntryOf(ctx, line.decision as LogDecision), now)
+      if (ctx.refusal !== undefined) gw.diagnoses.record(ctx, now)
     }
     res.once('close', settled)
     dispatch(gw, ctx).then(settled, (err: unknown) => {

@@ -6,6 +6,8 @@ import { startIfgate, type TestGateway } from '../helpers/start-ifgate.ts'
 
 const JSON_BODY = { 'content-type': 'application/json' }
 const TOKEN = 'purge-secret-1'
+/** SPEC §11: with admin.token set, every admin endpoint but the probes and /metrics needs it. */
+const AUTH = { authorization: `Bearer ${TOKEN}` }
 
 /** Returns the value of one sample of a Prometheus text exposition, 0 when absent. */
 function sample (text: string, name: string, labels: Record<string, string> = {}): number {
@@ -36,6 +38,20 @@ describe('admin listener', () => {
     await origin.close()
   })
   const metrics = async (): Promise<string> => (await request(`${gw.adminUrl}/metrics`)).body
+
+  test('with admin.token, every endpoint but /healthz, /readyz and /metrics needs it (401 problem, WWW-Authenticate: Bearer)', async () => {
+    for (const path of ['/validators?url=/a', '/diagnoses', '/stats', '/nope', '/assets/dashboard.js']) {
+      const res = await request(`${gw.adminUrl}${path}`)
+      assert.equal(res.status, 401, path)
+      assert.equal(res.headers['content-type'], 'application/problem+json', path)
+      assert.equal(res.headers['www-authenticate'], 'Bearer', path)
+      assert.equal((await request(`${gw.adminUrl}${path}`, { headers: { authorization: 'Bearer wrong' } })).status, 401, path)
+    }
+    for (const path of ['/healthz', '/readyz', '/metrics']) assert.equal((await request(`${gw.adminUrl}${path}`)).status, 200, path)
+    assert.equal((await request(`${gw.adminUrl}/stats`, { headers: AUTH })).status, 200)
+    // Without a token configured, the same endpoints need none.
+    assert.equal((await request(`${locked.adminUrl}/stats`)).status, 200)
+  })
 
   test('/healthz and /readyz answer 200 JSON', async () => {
     for (const path of ['/healthz', '/readyz']) {
@@ -99,7 +115,7 @@ describe('admin listener', () => {
     const tag = (await request(`${gw.url}/v/1?q=1`)).headers.etag as string
     assert.equal((await request(`${gw.url}/v/1?q=1`, { method: 'PUT', headers: { ...JSON_BODY, 'if-match': tag }, body: '{"v":2}' })).status, 200)
     const next = (await request(`${gw.url}/v/1?q=1`)).headers.etag as string
-    const res = await request(`${gw.adminUrl}/validators?url=${encodeURIComponent('/v/1?q=1')}`)
+    const res = await request(`${gw.adminUrl}/validators?url=${encodeURIComponent('/v/1?q=1')}`, { headers: AUTH })
     assert.equal(res.status, 200)
     const view = res.json()
     assert.equal(view.key, `${origin.url}/v/1?q=1`)
@@ -123,7 +139,7 @@ describe('admin listener', () => {
   ]
   for (const c of errors) {
     test(`admin error: ${c.name} → ${c.want} problem+json`, async () => {
-      const res = await request(`${gw.adminUrl}${c.path}`, { method: c.method ?? 'GET' })
+      const res = await request(`${gw.adminUrl}${c.path}`, { method: c.method ?? 'GET', headers: AUTH })
       assert.equal(res.status, c.want)
       assert.equal(res.headers['content-type'], 'application/problem+json')
       assert.equal(res.json().status, c.want)
@@ -142,12 +158,12 @@ describe('admin listener', () => {
     assert.equal((await request(`${gw.adminUrl}/validators?url=/p/1`, { method: 'DELETE', headers: { authorization: 'Bearer wrong' } })).status, 401)
     const one = await request(`${gw.adminUrl}/validators?url=/p/1`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } })
     assert.deepEqual([one.status, one.json().purged], [200, 1])
-    assert.equal((await request(`${gw.adminUrl}/validators?url=/p/1`)).status, 404)
-    assert.equal((await request(`${gw.adminUrl}/validators?url=/p/2`)).status, 200)
+    assert.equal((await request(`${gw.adminUrl}/validators?url=/p/1`, { headers: AUTH })).status, 404)
+    assert.equal((await request(`${gw.adminUrl}/validators?url=/p/2`, { headers: AUTH })).status, 200)
     const all = await request(`${gw.adminUrl}/validators`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } })
     assert.equal(all.status, 200)
     assert.ok(all.json().purged >= 1)
-    assert.equal((await request(`${gw.adminUrl}/validators?url=/p/2`)).status, 404)
+    assert.equal((await request(`${gw.adminUrl}/validators?url=/p/2`, { headers: AUTH })).status, 404)
   })
 
   test('GET /diagnoses lists the most recent edge 412s, newest first, within the ring size', async () => {
@@ -159,7 +175,7 @@ describe('admin listener', () => {
       assert.equal(res.status, 412)
       ids.push(res.headers['x-request-id'] as string)
     }
-    const list = (await request(`${gw.adminUrl}/diagnoses?limit=10`)).json().diagnoses
+    const list = (await request(`${gw.adminUrl}/diagnoses?limit=10`, { headers: AUTH })).json().diagnoses
     assert.equal(list.length, 3, 'admin.diagnosesRingSize bounds the ring')
     assert.deepEqual(list.map((d: { requestId: string }) => d.requestId), ids.slice(1).reverse())
     assert.deepEqual(
@@ -167,6 +183,6 @@ describe('admin listener', () => {
       { time: undefined, route: 'api', method: 'PUT', url: '/d/1', cause: 'unknown-etag', decision: 'edge-412', header: 'if-match', sent: '"d"', currentEtag: undefined, requestId: ids[3], intermediary: 'proxy' }
     )
     assert.match(list[0].currentEtag, /^"v\d+"$/)
-    assert.equal((await request(`${gw.adminUrl}/diagnoses?limit=1`)).json().diagnoses.length, 1)
+    assert.equal((await request(`${gw.adminUrl}/diagnoses?limit=1`, { headers: AUTH })).json().diagnoses.length, 1)
   })
 })

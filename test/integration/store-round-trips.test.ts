@@ -134,3 +134,42 @@ describe('shared store: a replica\'s local copy never refuses a tag it does not 
     assert.equal(origin.requests.filter((r) => r.method === 'PUT').length, 2)
   })
 })
+
+describe('shared store: lock.maxQueue and lock.waitMs bound the wait across replicas', () => {
+  let redis: RedisServer
+  let origin: LegacyOrigin
+  let a: TestGateway
+  let b: TestGateway
+  before(async () => {
+    redis = await startRedis()
+    origin = await startLegacyOrigin({ etag: 'strong', delayMs: 700 })
+    const config = { routes: [{ path: '/', origin: origin.url, ownership: 'exclusive' }], defaults: { lock: { maxQueue: 2, waitMs: 5000 } }, store: { url: redis.url } }
+    a = await startIfgate(origin.url, config)
+    b = await startIfgate(origin.url, config)
+  })
+  after(async () => {
+    await a.close()
+    await b.close()
+    await origin.close()
+    await redis.stop()
+  })
+
+  test('one holder, two waiters across both replicas, the rest 503 IFG_ERR_LOCK_QUEUE_FULL at once', async () => {
+    origin.set('/q/1', { v: 0 })
+    const etag = (await request(`${a.url}/q/1`)).headers.etag as string
+    const send = (gw: TestGateway, i: number): Promise<{ status: number; code: string | undefined; ms: number }> => {
+      const started = performance.now()
+      return request(`${gw.url}/q/1`, { method: 'PUT', headers: { ...JSON_BODY, 'if-match': etag }, body: `{"v":${i}}` })
+        .then((r) => ({ status: r.status, code: r.status === 503 ? r.json().code as string : undefined, ms: performance.now() - started }))
+    }
+    const first = send(a, 0)
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    const rest = await Promise.all([send(b, 1), send(a, 2), send(b, 3), send(a, 4), send(b, 5)])
+    const all = [await first, ...rest]
+    const full = all.filter((r) => r.code === 'IFG_ERR_LOCK_QUEUE_FULL')
+    assert.equal(full.length, 3, JSON.stringify(all))
+    for (const r of full) assert.ok(r.ms < 500, `refused at once, not after a wait (${r.ms.toFixed(0)} ms)`)
+    assert.equal(all.filter((r) => r.status === 200).length, 1, 'one write got through; the waiters then met its new ETag')
+    assert.equal(all.filter((r) => r.status === 412).length, 2)
+  })
+})
