@@ -77,13 +77,21 @@ function diagnosisBody (d: Diagnosis): Record<string, unknown> {
 /** Diagnoses a failed precondition and answers 412 at the edge with the current validators (SPEC §5, §6). */
 export async function refuse (gw: Gateway, ctx: RequestContext, c: Conditionals, decision: Decision, known: Knowledge, record: WriteRecord): Promise<void> {
   const knowledge = await withCurrentDigest(gw, ctx, c, known, record)
-  const diagnosis = noteRefusal(ctx, c, decision, knowledge)
-  const etag = currentEtag(knowledge)
-  const lastModified = knowledge.variants.find((v) => v.lastModified !== undefined)?.lastModified ?? null
   let current: unknown
   if (knowledge.current !== undefined && wantsRepresentation(ctx.req.headers.prefer)) {
     current = await currentRepresentation(gw, ctx, knowledge.lookup, (wantBody) => lookUp(gw, ctx, record, wantBody).then((k) => k.lookup))
   }
+  refuseNow(ctx, c, decision, knowledge, current)
+}
+
+/**
+ * Answers 412 at once on what is known: for a refusal that needs nothing from the origin (no
+ * body digest for the diagnosis, no representation asked for), with no promise in between.
+ */
+export function refuseNow (ctx: RequestContext, c: Conditionals, decision: Decision, knowledge: Knowledge, current?: unknown): void {
+  const diagnosis = noteRefusal(ctx, c, decision, knowledge)
+  const etag = currentEtag(knowledge)
+  const lastModified = knowledge.variants.find((v) => v.lastModified !== undefined)?.lastModified ?? null
   const problem = preconditionFailed({
     header: decision.header as string,
     sent: ctx.refusal!.sent,

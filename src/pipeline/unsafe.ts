@@ -13,7 +13,7 @@ import type { RequestContext } from './context.ts'
 import type { Gateway } from './gateway.ts'
 import { relatedKeys } from './invalidate.ts'
 import { cachedKnowledge, lookUp, LookupDenied, type Knowledge } from './knowledge.ts'
-import { noteRefusal, refuse } from './refuse.ts'
+import { noteRefusal, refuse, refuseNow } from './refuse.ts'
 import { diagnose, needsCurrentDigest } from '../diagnosis/diagnose.ts'
 import { intermediaryEvidence } from '../diagnosis/intermediaries.ts'
 import { wantsRepresentation } from '../http/prefer.ts'
@@ -190,7 +190,8 @@ function rejectFromLocal (gw: Gateway): Step<WriteState> {
     // superseded (stale-etag), never one it does not know, which may be newer than the copy.
     if (!gw.store.peekIsStore && diagnose({ decision: d.decision, conditionals: w.c, current: cached.current, facts: cached.facts, intermediary: intermediaryEvidence(ctx.req.headers), nowSeconds: Math.floor(Date.now() / 1000) }).cause !== 'stale-etag') return false
     ctx.cache = 'hit'
-    return refuse(gw, ctx, w.c, d.decision, cached, record).then(() => true)
+    refuseNow(ctx, w.c, d.decision, cached)
+    return true
   }
 }
 
