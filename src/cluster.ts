@@ -3,7 +3,8 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import { AggregatorRegistry } from 'prom-client'
 import type { AddressInfo } from 'node:net'
 import { parseHostPort } from './config/load.ts'
-import { sendProblem } from './admin/respond.ts'
+import { readSmallBody } from './admin/body.ts'
+import { sendJson, sendProblem } from './admin/respond.ts'
 import type { Config } from './config/types.ts'
 import { createLogger } from './observability/logger.ts'
 import { mergeSnapshots, type WindowSnapshot } from './observability/window.ts'
@@ -65,19 +66,19 @@ function ask (adminUrl: string, req: IncomingMessage, body?: Buffer): Promise<{ 
 /** Most bytes of an admin request body the primary passes on (a login form, a purge). */
 const MAX_ADMIN_BODY = 16 * 1024
 
-/** Resolves to a request's body (at most MAX_ADMIN_BODY bytes), so that it can be sent to a worker. */
-function bodyOf (req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    req.on('data', (c: Buffer) => {
-      size += c.length
-      if (size > MAX_ADMIN_BODY) req.destroy(new Error('admin request body too large'))
-      else chunks.push(c)
-    })
-    req.on('end', () => resolve(Buffer.concat(chunks)))
-    req.on('error', reject)
-  })
+/** Admin documents the primary makes from every worker's own (each parsed from its JSON). */
+const MERGED: Readonly<Record<string, (docs: unknown[], query: URLSearchParams, workers: number) => unknown>> = {
+  // The latest diagnoses of all workers, newest first.
+  '/diagnoses': (docs, query) => {
+    const all = docs.flatMap((d) => (d as { diagnoses: Array<{ time: string }> }).diagnoses)
+    all.sort((a, b) => b.time.localeCompare(a.time))
+    return { diagnoses: all.slice(0, Number(query.get('limit') ?? 50)) }
+  },
+  // One window of all workers; the store is up when every worker finds it up.
+  '/stats': (docs, _query, workers) => {
+    const stats = docs as Array<WindowSnapshot & { store: { kind: string; up: boolean } }>
+    return { ...stats[0], ...mergeSnapshots(stats), store: { kind: stats[0].store.kind, up: stats.every((d) => d.store.up) }, workers }
+  }
 }
 
 /** Runs the primary of `config.workers` workers; resolves once every worker listens. */
@@ -134,33 +135,20 @@ export async function runPrimary (config: Config): Promise<void> {
       const workers = live()
       if (stopping) return sendProblem(res, 503, 'Service Unavailable', 'draining: shutting down', head, { 'retry-after': '1' })
       if (workers.length === 0) return sendProblem(res, 503, 'Service Unavailable', 'no worker is ready yet', head, { 'retry-after': '1' })
-      if (path === '/diagnoses' && req.method === 'GET') {
+      const merge = MERGED[path]
+      if (merge !== undefined && (req.method === 'GET' || head)) {
         const answers = await Promise.all(workers.map((w) => ask(w, req)))
-        const bad = answers.find((a) => a.status !== 200)
-        if (bad !== undefined) {
-          res.writeHead(bad.status, bad.headers)
-          return res.end(bad.body)
-        }
-        const limit = Number(new URL(req.url ?? '/', 'http://admin.invalid').searchParams.get('limit') ?? 50)
-        const all = answers.flatMap((a) => (JSON.parse(a.body.toString('utf8')) as { diagnoses: Array<{ time: string }> }).diagnoses)
-        all.sort((a, b) => b.time.localeCompare(a.time))
-        const body = JSON.stringify({ diagnoses: all.slice(0, limit) }, null, 2)
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'cache-control': 'no-store' })
-        return res.end(body)
-      }
-      if (path === '/stats' && (req.method === 'GET' || head)) {
-        const answers = await Promise.all(workers.map((w) => ask(w, req)))
+        // A refusal (401, 400) is the same from every worker: the first one is passed on.
         const bad = answers.find((a) => a.status !== 200)
         if (bad !== undefined) {
           res.writeHead(bad.status, bad.headers)
           return res.end(head ? undefined : bad.body)
         }
-        const docs = answers.map((a) => JSON.parse(a.body.toString('utf8')) as WindowSnapshot & { store: { kind: string; up: boolean } })
-        const body = JSON.stringify({ ...docs[0], ...mergeSnapshots(docs), store: { kind: docs[0].store.kind, up: docs.every((d) => d.store.up) }, workers: workers.length })
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'cache-control': 'no-store' })
-        return res.end(head ? undefined : body)
+        const query = new URL(req.url ?? '/', 'http://admin.invalid').searchParams
+        return sendJson(res, 200, merge(answers.map((a) => JSON.parse(a.body.toString('utf8')) as unknown), query, workers.length), head)
       }
-      const body = req.method === 'GET' || head ? undefined : await bodyOf(req)
+      const body = req.method === 'GET' || head ? undefined : await readSmallBody(req, MAX_ADMIN_BODY)
+      if (req.method !== 'GET' && !head && body === undefined) return sendProblem(res, 413, 'Content Too Large', `admin request bodies are limited to ${MAX_ADMIN_BODY} bytes`, head)
       const answer = await ask(workers[next++ % workers.length], req, body)
       res.writeHead(answer.status, { ...answer.headers, 'content-length': String(answer.body.length) })
       res.end(head ? undefined : answer.body)

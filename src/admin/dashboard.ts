@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { HINTS } from '../diagnosis/causes.ts'
 import type { Config } from '../config/types.ts'
 import type { WindowSnapshot } from '../observability/window.ts'
+import { readSmallBody } from './body.ts'
 
 /**
  * The operators' page of the admin port (SPEC §11): one HTML page, its script and styles, and
@@ -74,29 +75,9 @@ export function sendLogin (res: ServerResponse, head: boolean, failed = false): 
 const MAX_FORM_BYTES = 4096
 
 /** Resolves to the `token` field of a form-encoded body, or undefined when there is none or the body is too large. */
-export function readTokenField (req: IncomingMessage): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    let body = ''
-    let done = false
-    req.setEncoding('utf8')
-    req.on('data', (chunk: string) => {
-      body += chunk
-      if (body.length > MAX_FORM_BYTES && !done) {
-        done = true
-        resolve(undefined)
-        req.destroy()
-      }
-    })
-    req.on('end', () => {
-      if (done) return
-      done = true
-      resolve(new URLSearchParams(body).get('token') ?? undefined)
-    })
-    req.on('error', () => {
-      if (!done) resolve(undefined)
-      done = true
-    })
-  })
+export async function readTokenField (req: IncomingMessage): Promise<string | undefined> {
+  const body = await readSmallBody(req, MAX_FORM_BYTES)
+  return body === undefined ? undefined : new URLSearchParams(body.toString('utf8')).get('token') ?? undefined
 }
 
 /** What `/stats` says of this gateway besides its window. */

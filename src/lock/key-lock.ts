@@ -90,19 +90,19 @@ export function createMemoryLock (): MemoryLock {
     }
   }
 
+  const tryAcquire = (key: string): Release | undefined => {
+    if (queues.has(key)) return undefined
+    queues.set(key, [])
+    return releaser(key)
+  }
+
   return {
-    tryAcquire (key) {
-      if (queues.has(key)) return undefined
-      queues.set(key, [])
-      return releaser(key)
-    },
+    tryAcquire,
     acquire (key, options, signal) {
       if (signal?.aborted === true) return Promise.reject(signal.reason)
-      const queue = queues.get(key)
-      if (queue === undefined) {
-        queues.set(key, [])
-        return Promise.resolve(releaser(key))
-      }
+      const free = tryAcquire(key)
+      if (free !== undefined) return Promise.resolve(free)
+      const queue = queues.get(key) as Waiter[]
       if (queue.length >= options.maxQueue) {
         const retry = Math.max(1, Math.ceil(options.waitMs / 1000))
         return Promise.reject(new IfgateError('IFG_ERR_LOCK_QUEUE_FULL', `${queue.length} writes are already waiting for this resource (lock.maxQueue ${options.maxQueue})`, { retryAfterSeconds: retry }))

@@ -80,7 +80,8 @@ export interface WindowSnapshot {
   readonly totals: { readonly requests: number; readonly edge412: number }
 }
 
-function record<K extends string> (names: readonly K[], counts: ArrayLike<number>): Record<string, number> {
+/** Returns the non-zero counts by name. */
+function named<K extends string> (names: readonly K[], counts: ArrayLike<number>): Record<string, number> {
   const out: Record<string, number> = {}
   for (let i = 0; i < names.length; i++) if (counts[i] > 0) out[names[i]] = counts[i]
   return out
@@ -162,7 +163,7 @@ export class RollingWindow {
         series.push({ start, decisions: {}, causes: {} })
         continue
       }
-      series.push({ start, decisions: record(LOG_DECISIONS, b.decisions), causes: record(CAUSES, b.causes) })
+      series.push({ start, decisions: named(LOG_DECISIONS, b.decisions), causes: named(CAUSES, b.causes) })
       for (const x of b.decisions) requests += x
       for (const x of b.causes) edge412 += x
       for (let i = 0; i < repairs.length; i++) repairs[i] += b.repairs[i]
@@ -180,8 +181,8 @@ export class RollingWindow {
       topPaths: topPaths([...paths.values()]),
       paths: pathsOf([...paths.values()]),
       lockWait: { boundsMs: LOCK_WAIT_BOUNDS_MS, counts: lockWait, count: lockWait.reduce((a, b) => a + b, 0), p50Ms: quantile(lockWait, 0.5), p99Ms: quantile(lockWait, 0.99) },
-      repairs: record(REPAIRS, repairs),
-      observed: record(LOG_DECISIONS, observed),
+      repairs: named(REPAIRS, repairs),
+      observed: named(LOG_DECISIONS, observed),
       totals: { requests, edge412 }
     }
   }
@@ -210,7 +211,7 @@ function pathsOf (paths: ReadonlyArray<{ route: string; path: string; counts: re
     .map((p) => ({ p, count: p.counts.reduce((a, b) => a + b, 0), path: p.path, route: p.route }))
     .sort(byCount)
     .slice(0, MAX_PATHS)
-    .map(({ p }) => ({ route: p.route, path: p.path, causes: record(CAUSES, p.counts) }))
+    .map(({ p }) => ({ route: p.route, path: p.path, causes: named(CAUSES, p.counts) }))
 }
 
 /**

@@ -41,9 +41,9 @@ async function withCurrentDigest (gw: Gateway, ctx: RequestContext, c: Condition
   }
 }
 
-/** Returns the diagnosis of a failed precondition on `knowledge` and records it on the context (log, metrics, /diagnoses). */
-export function noteRefusal (ctx: RequestContext, c: Conditionals, decision: Decision, knowledge: Knowledge): Diagnosis {
-  const diagnosis = diagnose({
+/** Returns the diagnosis of a failed precondition on `knowledge` (SPEC §5), recording nothing. */
+export function diagnoseRefusal (ctx: RequestContext, c: Conditionals, decision: Decision, knowledge: Knowledge): Diagnosis {
+  return diagnose({
     decision,
     conditionals: c,
     current: knowledge.current,
@@ -51,6 +51,10 @@ export function noteRefusal (ctx: RequestContext, c: Conditionals, decision: Dec
     intermediary: intermediaryEvidence(ctx.req.headers),
     nowSeconds: Math.floor(Date.now() / 1000)
   })
+}
+
+/** Returns the diagnosis of a failed precondition on `knowledge` (or the one given) and records it on the context (log, metrics, /diagnoses). */
+export function noteRefusal (ctx: RequestContext, c: Conditionals, decision: Decision, knowledge: Knowledge, diagnosis = diagnoseRefusal(ctx, c, decision, knowledge)): Diagnosis {
   const header = decision.header as PreconditionHeader
   ctx.cause = diagnosis.cause
   ctx.diagnosis = diagnosis
@@ -88,8 +92,8 @@ export async function refuse (gw: Gateway, ctx: RequestContext, c: Conditionals,
  * Answers 412 at once on what is known: for a refusal that needs nothing from the origin (no
  * body digest for the diagnosis, no representation asked for), with no promise in between.
  */
-export function refuseNow (ctx: RequestContext, c: Conditionals, decision: Decision, knowledge: Knowledge, current?: unknown): void {
-  const diagnosis = noteRefusal(ctx, c, decision, knowledge)
+export function refuseNow (ctx: RequestContext, c: Conditionals, decision: Decision, knowledge: Knowledge, current?: unknown, diagnosed?: Diagnosis): void {
+  const diagnosis = noteRefusal(ctx, c, decision, knowledge, diagnosed)
   const etag = currentEtag(knowledge)
   const lastModified = knowledge.variants.find((v) => v.lastModified !== undefined)?.lastModified ?? null
   const problem = preconditionFailed({

@@ -13,9 +13,8 @@ import type { RequestContext } from './context.ts'
 import type { Gateway } from './gateway.ts'
 import { relatedKeys } from './invalidate.ts'
 import { cachedKnowledge, lookUp, LookupDenied, type Knowledge } from './knowledge.ts'
-import { noteRefusal, refuse, refuseNow } from './refuse.ts'
-import { diagnose, needsCurrentDigest } from '../diagnosis/diagnose.ts'
-import { intermediaryEvidence } from '../diagnosis/intermediaries.ts'
+import { diagnoseRefusal, noteRefusal, refuse, refuseNow } from './refuse.ts'
+import { needsCurrentDigest } from '../diagnosis/diagnose.ts'
 import { wantsRepresentation } from '../http/prefer.ts'
 import { hasRequestBody, receiveBody, type WriteBody } from './request-body.ts'
 import { WriteRecord } from './write-record.ts'
@@ -188,9 +187,10 @@ function rejectFromLocal (gw: Gateway): Step<WriteState> {
     if (d.action !== 'edge-412' || needsCurrentDigest(w.c, cached.facts) || wantsRepresentation(ctx.req.headers.prefer)) return false
     // A shared store's local copy may lag another replica's write: it refuses only a tag it saw
     // superseded (stale-etag), never one it does not know, which may be newer than the copy.
-    if (!gw.store.peekIsStore && diagnose({ decision: d.decision, conditionals: w.c, current: cached.current, facts: cached.facts, intermediary: intermediaryEvidence(ctx.req.headers), nowSeconds: Math.floor(Date.now() / 1000) }).cause !== 'stale-etag') return false
+    const diagnosis = gw.store.peekIsStore ? undefined : diagnoseRefusal(ctx, w.c, d.decision, cached)
+    if (diagnosis !== undefined && diagnosis.cause !== 'stale-etag') return false
     ctx.cache = 'hit'
-    refuseNow(ctx, w.c, d.decision, cached)
+    refuseNow(ctx, w.c, d.decision, cached, undefined, diagnosis)
     return true
   }
 }

@@ -39,9 +39,9 @@ export function cachedVariants (entry: ValidatorEntry | undefined, route: Route,
  * Records validators the origin showed a read for the request's variant (`seen`: the entry the
  * read began with), unless a write to the resource completed since: its answer may then describe
  * the old state. A read that learned nothing new calls the store not at all (store contract).
+ * `key`: another resource than the request's (a POST's Location, read after the write).
  */
-export function learn (gw: Gateway, ctx: RequestContext, validators: Validators, vary: readonly string[], seen: ValidatorEntry | undefined): Promise<unknown> {
-  const key = ctx.key as string
+export function learn (gw: Gateway, ctx: RequestContext, validators: Validators, vary: readonly string[], seen: ValidatorEntry | undefined, key = ctx.key as string): Promise<unknown> {
   const headers = ctx.req.headers
   const variantKey = variantKeyOf(vary, headers)
   const principal = principalOf(headers)

@@ -6,7 +6,7 @@ import { normalizeTarget } from '../http/request-target.ts'
 import type { OriginResponse } from '../origin/exchange.ts'
 import { forward } from '../origin/forward.ts'
 import { clientResponseHeaders, originRequestHeaders } from '../origin/headers.ts'
-import { observe, variantKeyOf, type Validators, type Written } from '../validators/entry.ts'
+import { variantKeyOf, type Validators, type Written } from '../validators/entry.ts'
 import { usableValidators } from '../validators/learn.ts'
 import { digestBody } from '../validators/synthesize.ts'
 import type { RequestContext } from './context.ts'
@@ -14,6 +14,7 @@ import { clientGone } from './forward.ts'
 import type { Gateway } from './gateway.ts'
 import { relatedKeys, sameOriginPath } from './invalidate.ts'
 import { keyOf } from './target.ts'
+import { learn } from './validators.ts'
 import type { WriteRecord } from './write-record.ts'
 
 /**
@@ -176,13 +177,7 @@ export async function answerWithRepresentation (gw: Gateway, ctx: RequestContext
   const seen = await gw.store.get(target.key)
   const r = await readRepresentation(gw, ctx, target.path)
   if (typeof r === 'string') return readFailed(gw, ctx, undefined, [], write, held.chunks, r)
-  const written = writtenOf(ctx, r)
-  if (written !== undefined) {
-    const writes = seen?.writes ?? 0
-    const depth = ctx.settings!.historyDepth
-    const now = Date.now()
-    await gw.store.update(target.key, (old) => (old?.writes ?? 0) !== writes ? old : observe(old, written.variantKey, r.vary, written.validators, now, depth, written.principal))
-  }
+  if (writtenOf(ctx, r) !== undefined) await learn(gw, ctx, r.validators as Validators, r.vary, seen, target.key)
   sendRepresentation(ctx, write, target, r)
 }
 

@@ -3,25 +3,15 @@ import assert from 'node:assert/strict'
 import { startLegacyOrigin, type LegacyOrigin } from '../helpers/legacy-origin.ts'
 import { request } from '../helpers/http.ts'
 import { startIfgate, type TestGateway } from '../helpers/start-ifgate.ts'
+import { sample as sampleOf } from '../helpers/prometheus.ts'
+
+/** The value of one sample, 0 when absent (a counter not yet moved). */
+const sample = (text: string, name: string, labels: Record<string, string> = {}): number => sampleOf(text, name, labels) ?? 0
 
 const JSON_BODY = { 'content-type': 'application/json' }
 const TOKEN = 'purge-secret-1'
 /** SPEC §11: with admin.token set, every admin endpoint but the probes and /metrics needs it. */
 const AUTH = { authorization: `Bearer ${TOKEN}` }
-
-/** Returns the value of one sample of a Prometheus text exposition, 0 when absent. */
-function sample (text: string, name: string, labels: Record<string, string> = {}): number {
-  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`)
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue
-    const rest = line.slice(name.length)
-    if (rest[0] !== '{' && rest[0] !== ' ') continue
-    const labelText = rest[0] === '{' ? rest.slice(1, rest.indexOf('}')) : ''
-    const have = labelText === '' ? [] : labelText.split(',')
-    if (want.every((w) => have.includes(w))) return Number(line.slice(line.lastIndexOf(' ') + 1))
-  }
-  return 0
-}
 
 describe('admin listener', () => {
   let origin: LegacyOrigin

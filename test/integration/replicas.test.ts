@@ -11,6 +11,7 @@ import { startJsonServer, type JsonServer } from '../helpers/json-server.ts'
 import { startLegacyOrigin, type LegacyOrigin } from '../helpers/legacy-origin.ts'
 import { expect412 } from '../helpers/problems.ts'
 import { parseReply, startRedis, type RedisServer } from '../helpers/redis.ts'
+import { sample } from '../helpers/prometheus.ts'
 
 // SPEC §9: several ifgate processes naming one redis store and keyPrefix share one lock and one
 // validator store per resource.
@@ -71,20 +72,6 @@ async function until (check: () => Promise<boolean> | boolean, ms: number): Prom
     if (Date.now() > deadline) return false
     await sleep(20)
   }
-}
-
-/** Returns the value of one sample of a Prometheus text exposition, undefined when absent. */
-function sample (text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`)
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue
-    const rest = line.slice(name.length)
-    if (rest[0] !== '{' && rest[0] !== ' ') continue
-    const labelText = rest[0] === '{' ? rest.slice(1, rest.indexOf('}')) : ''
-    const have = labelText === '' ? [] : labelText.split(',')
-    if (want.every((w) => have.includes(w))) return Number(line.slice(line.lastIndexOf(' ') + 1))
-  }
-  return undefined
 }
 
 const metrics = async (r: ChildIfgate): Promise<string> => (await request(`${r.adminUrl}/metrics`)).body

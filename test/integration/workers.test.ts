@@ -12,6 +12,7 @@ import { startChildIfgate, type ChildIfgate } from '../helpers/child-ifgate.ts'
 import { request } from '../helpers/http.ts'
 import { startLegacyOrigin, type LegacyOrigin } from '../helpers/legacy-origin.ts'
 import { startRedis, type RedisServer } from '../helpers/redis.ts'
+import { sample, sampleSum } from '../helpers/prometheus.ts'
 
 // SPEC §9 `--workers N`: one primary and N node:cluster workers on one proxy port and one store;
 // the primary's admin port adds up the workers' metrics and diagnoses.
@@ -49,35 +50,6 @@ async function until (check: () => Promise<boolean> | boolean, ms: number, every
     if (Date.now() > deadline) return false
     await sleep(everyMs)
   }
-}
-
-/** Returns the value of one sample of a Prometheus text exposition, undefined when absent. */
-function sample (text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`)
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue
-    const rest = line.slice(name.length)
-    if (rest[0] !== '{' && rest[0] !== ' ') continue
-    const labelText = rest[0] === '{' ? rest.slice(1, rest.indexOf('}')) : ''
-    const have = labelText === '' ? [] : labelText.split(',')
-    if (want.every((w) => have.includes(w))) return Number(line.slice(line.lastIndexOf(' ') + 1))
-  }
-  return undefined
-}
-
-/** Returns the sum of every sample of `name` whose labels include `labels` (0 when there is none). */
-function sampleSum (text: string, name: string, labels: Record<string, string> = {}): number {
-  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`)
-  let sum = 0
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue
-    const rest = line.slice(name.length)
-    if (rest[0] !== '{' && rest[0] !== ' ') continue
-    const labelText = rest[0] === '{' ? rest.slice(1, rest.indexOf('}')) : ''
-    const have = labelText === '' ? [] : labelText.split(',')
-    if (want.every((w) => have.includes(w))) sum += Number(line.slice(line.lastIndexOf(' ') + 1))
-  }
-  return sum
 }
 
 const metricsAt = async (adminUrl: string): Promise<string> => {
