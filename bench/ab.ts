@@ -4,7 +4,8 @@
 // worktrees (`bin` is each one's bin/ifgate.js) or two settings on one cell, not for the record.
 // ROUNDS (5), CELL_SECONDS (3), CONNECTIONS (50), URL_PATH (/items/1); SCRIPT and IF_MATCH for a
 // write cell (bench/lua/put.lua over 1,000 keys); PEERS: more programs of bench/peers to measure
-// alongside, comma-separated (`edge-floor`, `contract-floor` for bare-undici.ts with CONTRACT=1).
+// alongside, comma-separated (`edge-floor`, `write-floor`, `contract-floor` for bare-undici.ts with CONTRACT=1,
+// `write-floor-shared` for write-floor.ts with SHARED=1).
 import { writeFileSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -26,6 +27,12 @@ const script = process.env.SCRIPT
 const scriptEnv: Record<string, string> = script === undefined ? {} : { IF_MATCH: process.env.IF_MATCH ?? '', KEYS: '1000' }
 const tmp = mkdtempSync(join(tmpdir(), 'ifgate-ab-'))
 
+/** Peers that are another peer's program in another mode. */
+const FLOORS: Record<string, [string, Record<string, string>]> = {
+  'contract-floor': ['bare-undici.ts', { CONTRACT: '1' }],
+  'write-floor-shared': ['write-floor.ts', { SHARED: '1' }]
+}
+
 const originPort = await freePort()
 const origin = await startService('origin', NODE, [join(BENCH, 'origin.ts')], originPort, { PORT: String(originPort) }, CPUS.load)
 const targets: Service[] = []
@@ -33,7 +40,7 @@ const barePort = await freePort()
 targets.push(await startService('bare-undici', NODE, [join(BENCH, 'peers', 'bare-undici.ts')], barePort, { PORT: String(barePort), ORIGIN: origin.url }, CPUS.target))
 for (const name of (process.env.PEERS ?? '').split(',').filter((p) => p !== '')) {
   const port = await freePort()
-  const [file, env] = name === 'contract-floor' ? ['bare-undici.ts', { CONTRACT: '1' }] : [`${name}.ts`, {}]
+  const [file, env] = FLOORS[name] ?? [`${name}.ts`, {}]
   targets.push(await startService(name, NODE, [join(BENCH, 'peers', file)], port, { PORT: String(port), ORIGIN: origin.url, ...env }, CPUS.target))
 }
 for (const v of variants) {

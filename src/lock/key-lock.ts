@@ -48,6 +48,12 @@ export interface KeyLock {
    * the queue at once: SPEC §2, a client that left is not written for).
    */
   acquire (key: string, options: LockOptions, signal?: AbortSignal): Promise<Release>
+  /**
+   * Returns the lock of `key` when it can be taken at once with no round trip (a lock of this
+   * process that nobody holds), else undefined: then `acquire` waits for it. Absent on a lock that
+   * must always ask a shared store.
+   */
+  readonly tryAcquire?: (key: string) => Release | undefined
   /** Returns the number of requests waiting for `key`, or for every key when omitted. */
   waiting (key?: string): number
   /** Returns the number of keys currently held. */
@@ -64,7 +70,7 @@ interface Waiter {
 /** A KeyLock for one process, which can also be taken only when it is free at once. */
 export interface MemoryLock extends KeyLock {
   /** Returns the lock of `key` when nobody holds it, else undefined (no waiting). */
-  tryAcquire (key: string): Release | undefined
+  readonly tryAcquire: (key: string) => Release | undefined
 }
 
 /** Returns a KeyLock for one process: a FIFO queue per held key, with bounded wait and length. */

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import type { Timeouts } from '../config/types.ts'
 import { fromOriginError } from '../errors.ts'
-import { startExchange, type OriginResponse } from './exchange.ts'
+import { startExchange, type OriginExchange, type OriginResponse } from './exchange.ts'
 
 /** One request to the origin, as the pipeline hands it over: plain data, no client objects. */
 export interface OriginRequest {
@@ -21,7 +21,18 @@ export interface OriginRequest {
  * Resolves to the origin's response, the request body streamed to it with backpressure. Rejects
  * with a 502/504 IfgateError.
  */
-export async function forward (dispatcher: Dispatcher, request: OriginRequest): Promise<OriginResponse> {
+export function forward (dispatcher: Dispatcher, request: OriginRequest): Promise<OriginResponse> {
+  let exchange
+  try {
+    exchange = start(dispatcher, request)
+  } catch (err) {
+    return Promise.reject(fromOriginError(err, 'forward'))
+  }
+  return exchange.response.catch((err: unknown) => { throw fromOriginError(err, 'forward') })
+}
+
+/** Starts the exchange, aborted when the request's signal aborts. */
+function start (dispatcher: Dispatcher, request: OriginRequest): OriginExchange {
   const exchange = startExchange(dispatcher, {
     path: request.path,
     method: request.method,
@@ -36,9 +47,5 @@ export async function forward (dispatcher: Dispatcher, request: OriginRequest): 
     if (signal.aborted) abort()
     else signal.addEventListener('abort', abort, { once: true })
   }
-  try {
-    return await exchange.response
-  } catch (err) {
-    throw fromOriginError(err, 'forward')
-  }
+  return exchange
 }

@@ -35,7 +35,7 @@ export function clientGone (ctx: RequestContext): AbortSignal {
  * client sent `Expect: 100-continue` (the decision is taken by now, SPEC §6), streams it with
  * backpressure, and aborts when the client goes away. Rejects with a 502/504 IfgateError.
  */
-export async function forwardToOrigin (dispatcher: Dispatcher, ctx: RequestContext, options: ForwardOptions): Promise<OriginResponse> {
+export function forwardToOrigin (dispatcher: Dispatcher, ctx: RequestContext, options: ForwardOptions): Promise<OriginResponse> {
   const { req, res } = ctx
   const withBody = options.body === undefined ? hasRequestBody(req) : options.body.kind !== 'none'
   if (withBody && ctx.expectContinue) {
@@ -43,16 +43,13 @@ export async function forwardToOrigin (dispatcher: Dispatcher, ctx: RequestConte
     ctx.expectContinue = false
   }
   const started = performance.now()
-  try {
-    return await forward(dispatcher, {
-      method: (options.method ?? req.method ?? 'GET') as Dispatcher.HttpMethod,
-      path: ctx.path,
-      headers: options.headers,
-      body: options.body !== undefined ? originBody(options.body) : withBody ? req : undefined,
-      timeouts: options.timeouts,
-      signal: clientGone(ctx)
-    })
-  } finally {
-    ctx.originMs = performance.now() - started
-  }
+  const timed = (): void => { ctx.originMs = performance.now() - started }
+  return forward(dispatcher, {
+    method: (options.method ?? req.method ?? 'GET') as Dispatcher.HttpMethod,
+    path: ctx.path,
+    headers: options.headers,
+    body: options.body !== undefined ? originBody(options.body) : withBody ? req : undefined,
+    timeouts: options.timeouts,
+    signal: clientGone(ctx)
+  }).finally(timed)
 }

@@ -2,7 +2,7 @@ import type { WriteKnowledge } from '../decision/decide-write.ts'
 import type { ResourceFacts } from '../diagnosis/diagnose.ts'
 import { originRequestHeaders } from '../origin/headers.ts'
 import { lookupValidators, type LookupResult } from '../origin/lookup.ts'
-import { historyOf, type ValidatorEntry, type Validators } from '../validators/entry.ts'
+import { historyOf, type HistoryItem, type ValidatorEntry, type Validators } from '../validators/entry.ts'
 import type { RequestContext } from './context.ts'
 import type { Gateway } from './gateway.ts'
 import { cachedVariants, currentOf } from './validators.ts'
@@ -15,8 +15,16 @@ export interface Knowledge extends WriteKnowledge {
   readonly lookup: LookupResult | undefined
 }
 
+/**
+ * Returns the facts a decision and its diagnosis take. The history is unpacked on first use: only a
+ * failed precondition reads it (repairs, the diagnosis), never a write that is forwarded.
+ */
 function factsOf (variants: readonly Validators[], entry: ValidatorEntry | undefined): ResourceFacts {
-  return { current: variants, history: historyOf(entry) }
+  let history: readonly HistoryItem[] | undefined
+  return {
+    current: variants,
+    get history () { return (history ??= historyOf(entry)) }
+  }
 }
 
 /**

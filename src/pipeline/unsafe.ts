@@ -77,17 +77,21 @@ interface Decided {
 }
 
 /**
- * Resolves to the write decision (decideWrite) on what the cache knows, looking the resource up
- * at the origin when the decision needs it, and what that lookup taught recorded in `record`.
+ * Returns the write decision (decideWrite) on what the cache knows, or undefined when the decision
+ * asks for a lookup (lookUpAndDecide).
  */
-async function decide (gw: Gateway, ctx: RequestContext, c: Conditionals, record: WriteRecord, gone: AbortSignal): Promise<Decided> {
-  const policy = ctx.route!.policy
-  const method = ctx.req.method as string
+function decideOnCache (ctx: RequestContext, c: Conditionals, record: WriteRecord, gone: AbortSignal): Decided | undefined {
   const conditional = isConditionalWrite(c)
   const cached = conditional ? cachedKnowledge(ctx, record) : undefined
   if (conditional) ctx.cache = cached === undefined ? 'miss' : 'hit'
-  const first = decideWrite(method, c, cached ?? 'unknown', policy, { clientGone: gone.aborted })
-  if (first.action !== 'look-up') return { decision: first, knowledge: cached, lookupError: undefined, denied: undefined }
+  const first = decideWrite(ctx.req.method as string, c, cached ?? 'unknown', ctx.route!.policy, { clientGone: gone.aborted })
+  return first.action === 'look-up' ? undefined : { decision: first, knowledge: cached, lookupError: undefined, denied: undefined }
+}
+
+/** Resolves to the write decision taken on a lookup at the origin, what the lookup taught recorded in `record`. */
+async function lookUpAndDecide (gw: Gateway, ctx: RequestContext, c: Conditionals, record: WriteRecord, gone: AbortSignal): Promise<Decided> {
+  const policy = ctx.route!.policy
+  const method = ctx.req.method as string
   try {
     const knowledge = await lookUp(gw, ctx, record, false)
     return { decision: decideWrite(method, c, knowledge, policy, { clientGone: gone.aborted }), knowledge, lookupError: undefined, denied: undefined }
@@ -106,7 +110,7 @@ async function decide (gw: Gateway, ctx: RequestContext, c: Conditionals, record
  */
 async function answeredBeforeBody (gw: Gateway, ctx: RequestContext, c: Conditionals, gone: AbortSignal): Promise<boolean> {
   const record = await WriteRecord.read(gw, ctx)
-  const { decision, knowledge, denied } = await decide(gw, ctx, c, record, gone)
+  const { decision, knowledge, denied } = decideOnCache(ctx, c, record, gone) ?? await lookUpAndDecide(gw, ctx, c, record, gone)
   if (denied !== undefined) {
     sendDenied(ctx, denied.status, denied.headers)
   } else if (decision.action === 'edge-412' && knowledge !== undefined) {
@@ -130,7 +134,7 @@ async function carryOut (gw: Gateway, ctx: RequestContext, c: Conditionals, body
     case 'edge-428':
       return send428(ctx, preconditionRequired(ctx.req.method as string, ctx.requestId))
     case 'look-up':
-      // decide() answers this one itself; reaching it here is a broken decision table.
+      // lookUpAndDecide() answers this one itself; reaching it here is a broken decision table.
       throw new IfgateError('IFG_ERR_INTERNAL', 'the write decision asked for a second lookup', { stack: true })
     case 'client-gone':
       await record.commit({ kind: 'unchanged' })
@@ -150,7 +154,8 @@ async function carryOut (gw: Gateway, ctx: RequestContext, c: Conditionals, body
         ctx.repaired = d.repaired.kind
         gw.logger.info({ requestId: ctx.requestId, repaired: d.repaired.kind, from: d.repaired.from, to: d.repaired.to }, 'If-Match repaired')
       }
-      return forwardWrite(gw, ctx, body, record, d)
+      // Awaited, not returned: an async function that returns a promise costs two more ticks.
+      await forwardWrite(gw, ctx, body, record, d)
   }
 }
 
@@ -218,19 +223,25 @@ function receive (gw: Gateway, maxBufferBytes: number): Step<WriteState> {
 function underLock (gw: Gateway): Step<WriteState> {
   return async (ctx, w) => {
     const waitStarted = performance.now()
-    let release: () => void
-    try {
-      release = await gw.lock.acquire(ctx.key!, ctx.route!.policy.lock, w.gone)
-    } catch (err) {
-      if (!w.gone.aborted) throw err
-      dropForGoneClient(gw, ctx)
-      return true
-    } finally {
+    // A lock nobody holds, and an entry this process holds, are taken with no promise in between.
+    let release = gw.lock.tryAcquire?.(ctx.key!)
+    if (release === undefined) {
+      try {
+        release = await gw.lock.acquire(ctx.key!, ctx.route!.policy.lock, w.gone)
+      } catch (err) {
+        if (!w.gone.aborted) throw err
+        dropForGoneClient(gw, ctx)
+        return true
+      } finally {
+        ctx.lockWaitMs = performance.now() - waitStarted
+      }
+    } else {
       ctx.lockWaitMs = performance.now() - waitStarted
     }
     try {
-      const record = await WriteRecord.read(gw, ctx, release)
-      await carryOut(gw, ctx, w.c, w.body as WriteBody, record, await decide(gw, ctx, w.c, record, w.gone))
+      const record = WriteRecord.readNow(gw, ctx, release) ?? await WriteRecord.read(gw, ctx, release)
+      const decided = decideOnCache(ctx, w.c, record, w.gone) ?? await lookUpAndDecide(gw, ctx, w.c, record, w.gone)
+      await carryOut(gw, ctx, w.c, w.body as WriteBody, record, decided)
     } finally {
       release()
     }

@@ -7,6 +7,18 @@ import { freshVariants, observe, variantKeyOf, variantsFor, type ValidatorEntry,
 import type { Gateway } from './gateway.ts'
 import type { RequestContext } from './context.ts'
 
+let lastDate = ''
+let lastSeconds: number | undefined
+
+/** Returns the seconds of a stored Last-Modified (the last one remembered: a hot resource's never changes). */
+function secondsOf (value: string): number | undefined {
+  if (value !== lastDate) {
+    lastDate = value
+    lastSeconds = parseHttpDate(value)
+  }
+  return lastSeconds
+}
+
 /** Returns the evaluator's view of a set of current variants (SPEC §3: a tag naming any of them is current). */
 export function currentOf (variants: readonly Validators[]): CurrentValidators {
   const etags: EntityTag[] = []
@@ -17,7 +29,7 @@ export function currentOf (variants: readonly Validators[]): CurrentValidators {
       if (tag !== undefined) etags.push(tag)
     }
     if (v.lastModified !== undefined) {
-      const seconds = parseHttpDate(v.lastModified)
+      const seconds = secondsOf(v.lastModified)
       if (seconds !== undefined && (lastModified === undefined || seconds > lastModified)) lastModified = seconds
     }
   }

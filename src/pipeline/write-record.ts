@@ -40,8 +40,14 @@ export class WriteRecord {
    * a shared lock read it in the same round trip as its acquisition (SPEC §9), else the store.
    */
   static async read (gw: Gateway, ctx: RequestContext, lease?: Release): Promise<WriteRecord> {
-    const entry = lease?.entry !== undefined ? lease.entry ?? undefined : await gw.store.get(ctx.key!)
-    return new WriteRecord(gw, ctx, entry, lease)
+    return WriteRecord.readNow(gw, ctx, lease) ?? new WriteRecord(gw, ctx, await gw.store.get(ctx.key!), lease)
+  }
+
+  /** Returns the record as `read` would, where that needs no round trip (the lease carried the entry, or a store of this process); else undefined. */
+  static readNow (gw: Gateway, ctx: RequestContext, lease?: Release): WriteRecord | undefined {
+    if (lease?.entry !== undefined) return new WriteRecord(gw, ctx, lease.entry ?? undefined, lease)
+    const { getNow } = gw.store
+    return getNow === undefined ? undefined : new WriteRecord(gw, ctx, getNow(ctx.key!), lease)
   }
 
   /** Returns the record of a write on what this process holds of the entry (store.peek): to reject with, never committed. */

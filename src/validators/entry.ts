@@ -1,5 +1,5 @@
 import { valueDigest } from '../http/credentials.ts'
-import { compareVariant, etagOfPacked, hasDigestFor, learnedAtOfPacked, packHistory, packList, packVariant, relearned, unpackHistory, unpackList, unpackVariant, variantKeyOfPacked } from './packed.ts'
+import { compareVariant, etagOfPacked, hasDigestFor, learnedAtOfPacked, packList, packVariant, relearned, unpackHistory, unpackList, unpackVariant, variantKeyOfPacked, variantToHistory } from './packed.ts'
 
 /**
  * What ifgate knows about one resource: the current validators of each variant it has seen since
@@ -58,8 +58,8 @@ export interface ValidatorEntry {
 const NO_VARY: readonly string[] = Object.freeze([])
 
 function decodeVariant (packed: string): VariantValidators {
-  const { variantKey, validators, principal, firstSeen, learnedAt } = unpackVariant(packed)
-  return { ...validators, variantKey, principal, firstSeen, learnedAt }
+  const { variantKey, validators: v, principal, firstSeen, learnedAt } = unpackVariant(packed)
+  return { etag: v.etag, lastModified: v.lastModified, source: v.source, digest: v.digest, encoding: v.encoding, variantKey, principal, firstSeen, learnedAt }
 }
 
 /** Returns the current variants of an entry, unpacked (empty when unknown). */
@@ -76,10 +76,6 @@ export function historyOf (entry: ValidatorEntry | undefined): HistoryItem[] {
   })
 }
 
-function toHistory (packed: string, now: number, byWrite: boolean): string | undefined {
-  const { validators, firstSeen } = unpackVariant(packed)
-  return validators.etag === undefined ? undefined : packHistory(validators, firstSeen, now, byWrite)
-}
 
 function pushHistory (history: string, items: Array<string | undefined>, depth: number): string {
   const fresh = items.filter((h): h is string => h !== undefined)
@@ -127,7 +123,7 @@ export function observe (entry: ValidatorEntry | undefined, variantKey: string, 
   return {
     current: packList(current),
     vary: vary.length === 0 ? NO_VARY : vary,
-    history: same || previous === undefined ? history : pushHistory(history, [toHistory(previous, now, false)], historyDepth),
+    history: same || previous === undefined ? history : pushHistory(history, [variantToHistory(previous, now, false)], historyDepth),
     writes: entry?.writes ?? 0
   }
 }
@@ -145,7 +141,7 @@ export interface Written {
  * the write's own validators, when the response carried usable ones, become current.
  */
 export function afterWrite (entry: ValidatorEntry | undefined, now: number, historyDepth: number, written?: Written): ValidatorEntry {
-  const earlier = entry?.current === undefined ? [] : unpackList(entry.current).map((p) => toHistory(p, now, true))
+  const earlier = entry?.current === undefined ? [] : unpackList(entry.current).map((p) => variantToHistory(p, now, true))
   const history = pushHistory(entry?.history ?? '', earlier, historyDepth)
   const current = written === undefined ? undefined : packVariant(written.variantKey, written.validators, now, now, written.principal)
   return { current, vary: entry?.vary ?? NO_VARY, history, writes: (entry?.writes ?? 0) + 1 }

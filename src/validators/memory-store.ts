@@ -28,13 +28,18 @@ export function createMemoryStore (options: MemoryStoreOptions): ValidatorStore 
     return next
   }
 
+  const getNow = (key: string): ValidatorEntry | undefined => {
+    const entry = lru.get(key)
+    if (entry === undefined) misses++
+    else hits++
+    return entry
+  }
+
   return {
     get (key) {
-      const entry = lru.get(key)
-      if (entry === undefined) misses++
-      else hits++
-      return Promise.resolve(entry)
+      return Promise.resolve(getNow(key))
     },
+    getNow,
     peek (key) {
       return lru.peek(key)
     },

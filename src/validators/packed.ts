@@ -44,9 +44,17 @@ let lastPacked = '='
 /** Returns the Last-Modified value a packed date stands for, exactly as it was sent. */
 export function unpackDate (packed: string): string | undefined {
   if (packed === '') return undefined
-  if (packed.charCodeAt(0) === 0x23 /* # */) return formatHttpDate(parseInt(packed.slice(1), 36))
-  return packed.slice(1)
+  if (packed.charCodeAt(0) !== 0x23 /* # */) return packed.slice(1)
+  // Most resources in a busy window share a few Last-Modified values: the last one is remembered.
+  if (packed !== lastUnpackedFrom) {
+    lastUnpackedFrom = packed
+    lastUnpacked = formatHttpDate(parseInt(packed.slice(1), 36))
+  }
+  return lastUnpacked
 }
+
+let lastUnpackedFrom = ''
+let lastUnpacked = ''
 
 /** Returns a string field packed ('' for undefined: ifgate never stores an empty ETag, digest or coding). */
 function opt (value: string | undefined): string {
@@ -57,10 +65,18 @@ function unopt (packed: string): string | undefined {
   return packed === '' ? undefined : packed
 }
 
-/** Returns a millisecond timestamp packed in base 36. */
+/** Returns a millisecond timestamp packed in base 36 (the last one remembered: one write packs `now` several times). */
 function time (ms: number): string {
-  return Math.max(0, Math.round(ms)).toString(36)
+  const t = Math.max(0, Math.round(ms))
+  if (t !== lastTime) {
+    lastTime = t
+    lastTimePacked = t.toString(36)
+  }
+  return lastTimePacked
 }
+
+let lastTime = 0
+let lastTimePacked = '0'
 
 function untime (packed: string): number {
   return parseInt(packed, 36)
@@ -156,6 +172,18 @@ export function packHistory (v: PackableValidators, firstSeen: number, supersede
   const stored = storedDigest(v)
   const digest = stored === '' ? v.digest : stored.slice(0, HISTORY_DIGEST_CHARS)
   return [...validatorFields({ ...v, digest }), time(firstSeen), time(supersededAt), byWrite ? '1' : ''].join(SEP)
+}
+
+/**
+ * Returns the history item of a packed current variant superseded at `supersededAt` (what
+ * packHistory makes of its unpacked fields), or undefined when it has no ETag. Rearranges the
+ * packed fields in place: every forwarded write moves its resource's variants to history.
+ */
+export function variantToHistory (packed: string, supersededAt: number, byWrite: boolean): string | undefined {
+  // Variant fields: key, ETag, Last-Modified, source, digest, coding, principal, first seen, learned.
+  const p = packed.split(SEP)
+  if (p[1] === '') return undefined
+  return [p[1], p[2], p[3], p[4].slice(0, HISTORY_DIGEST_CHARS), p[5], p[7], time(supersededAt), byWrite ? '1' : ''].join(SEP)
 }
 
 /** Returns a packed history item's fields. */

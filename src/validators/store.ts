@@ -49,6 +49,11 @@ export interface ValidatorStore {
   /** Resolves to the entry of a key, or undefined. */
   get (key: string): Promise<ValidatorEntry | undefined>
   /**
+   * Returns what `get` would resolve to, where the store can answer with no round trip (a store of
+   * this process); absent on a store that must be asked over the network.
+   */
+  readonly getNow?: (key: string) => ValidatorEntry | undefined
+  /**
    * Returns what this process holds of a key now, with no round trip (the local tier: SPEC §9).
    * Possibly stale, so used only to reject a write, never to accept one (SPEC §3: trust is asymmetric).
    */

@@ -259,3 +259,19 @@ test('aborting one key\'s waiter leaves other keys alone', async () => {
   ;(await onB)()
   assert.equal(lock.held(), 0)
 })
+
+test('tryAcquire takes a free lock at once, refuses a held one, and a waiter queued behind it still comes first', async () => {
+  const lock = createMemoryLock()
+  const held = lock.tryAcquire('k')
+  assert.ok(held !== undefined)
+  assert.equal(lock.tryAcquire('k'), undefined, 'held: no second holder without waiting')
+  const waiter = lock.acquire('k', roomy)
+  held()
+  const next = await waiter
+  assert.equal(lock.tryAcquire('k'), undefined, 'handed to the waiter, not free for a newcomer')
+  next()
+  const again = lock.tryAcquire('k')
+  assert.ok(again !== undefined, 'free once the waiter released it')
+  again()
+  assert.equal(lock.held(), 0)
+})

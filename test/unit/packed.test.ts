@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { formatHttpDate } from '../../src/http/http-date.ts'
-import { HISTORY_DIGEST_CHARS, hasDigestFor, packDate, packHistory, packVariant, sameDigest, unpackDate, unpackHistory, unpackVariant, type PackableValidators } from '../../src/validators/packed.ts'
+import { HISTORY_DIGEST_CHARS, hasDigestFor, packDate, packHistory, packVariant, sameDigest, unpackDate, unpackHistory, unpackVariant, variantToHistory, type PackableValidators } from '../../src/validators/packed.ts'
 import { digestBody, synthesizedEtag } from '../../src/validators/synthesize.ts'
 
 const dateCases: { name: string; input: string | undefined; want: string }[] = [
@@ -56,6 +56,16 @@ test('packHistory / unpackHistory round-trip every field, an origin body digest 
     assert.deepEqual(back, { validators: { ...v, digest: kept }, firstSeen, supersededAt, byWrite })
     if (v.digest !== undefined) assert.ok(sameDigest(back.validators.digest as string, v.digest), 'the kept digest still names the body')
   }), { numRuns: 500 })
+})
+
+test('variantToHistory is packHistory of the unpacked variant, its fields moved in place', () => {
+  const principal = fc.oneof(fc.constant(''), fc.stringMatching(/^[A-Za-z0-9_-]{22}$/))
+  fc.assert(fc.property(fc.oneof(fc.constant(''), variantKey), validators, principal, time, time, time, fc.boolean(), (key, v, who, firstSeen, learnedAt, supersededAt, byWrite) => {
+    const packed = packVariant(key, v, firstSeen, learnedAt, who)
+    const { validators: back, firstSeen: seen } = unpackVariant(packed)
+    const want = back.etag === undefined ? undefined : packHistory(back, seen, supersededAt, byWrite)
+    assert.equal(variantToHistory(packed, supersededAt, byWrite), want)
+  }), { numRuns: 1000 })
 })
 
 const sameDigestCases = [

@@ -1,0 +1,37 @@
+// What the Node peers share: the hop-by-hop filter, the fields SPEC §2.6 asks of every proxied
+// request, and one pino access-log line buffered as ifgate's (SPEC §7).
+import { randomUUID } from 'node:crypto'
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
+import pino from 'pino'
+
+export const log = pino({ base: { name: 'peer' } }, pino.destination({ dest: 1, sync: true, minLength: 4096, periodicFlush: 100 }))
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host'])
+
+/** Returns the fields of a message without its hop-by-hop ones. */
+export function forwardable (headers: IncomingHttpHeaders): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {}
+  for (const name in headers) {
+    const value = headers[name]
+    if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value
+  }
+  return out
+}
+
+/** Adds the fields SPEC §2.6 asks of a reverse proxy, and returns the request id. */
+export function addForwarded (req: IncomingMessage, out: Record<string, string | string[]>): string {
+  const sent = req.headers['x-request-id']
+  const id = typeof sent === 'string' ? sent : randomUUID()
+  const xff = req.headers['x-forwarded-for']
+  out.via = '1.1 peer'
+  out['x-forwarded-for'] = xff === undefined ? (req.socket.remoteAddress ?? '') : `${String(xff)}, ${req.socket.remoteAddress ?? ''}`
+  out['x-forwarded-proto'] = 'http'
+  if (req.headers.host !== undefined) out['x-forwarded-host'] = req.headers.host
+  out['x-request-id'] = id
+  return id
+}
+
+/** Writes the access-log line of a request (SPEC §7's fields, as ifgate's line has them). */
+export function logRequest (id: string, req: IncomingMessage, status: number, decision: string, cache: string, started: number): void {
+  log.info({ requestId: id, route: '*/', method: req.method, path: req.url, status, decision, cache, durationMs: Math.round((performance.now() - started) * 1000) / 1000 })
+}
