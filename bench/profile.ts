@@ -24,31 +24,33 @@ const LOADS: readonly Load[] = [
 ]
 
 /** Resolves to the top frames of one ifgate process profiled under one load. */
-async function profile (origin: string, load: Load, index: number): Promise<{ frames: Frame[]; byPlace: Frame[]; byLayer: Frame[]; rps: number; command: string }> {
+async function profile (origin: string, load: Load, index: number): Promise<{ frames: Frame[]; byPlace: Frame[]; byLayer: Frame[]; busyMicros: number; requests: number; rps: number; command: string }> {
   const dir = join(tmp, `profile-${index}`)
   mkdirSync(dir)
   const port = await freePort()
   const config = join(tmp, `ifgate-${index}.json`)
   writeFileSync(config, JSON.stringify({ listen: `127.0.0.1:${port}`, admin: { listen: `127.0.0.1:${await freePort()}` }, routes: [{ path: '/', origin }], defaults: { ownership: load.ownership, validatorTtlMs: 3_600_000 } }))
   const ifgate = await startService('ifgate', NODE, ['--cpu-prof', '--cpu-prof-dir', dir, join(ROOT, 'bin', 'ifgate.js'), '--config', config], port, {}, CPUS.target)
-  await wrk(`${ifgate.url}/`, 50, 2, join(BENCH, 'lua', 'get-spread.lua'), { KEYS: '1000' })
+  // The warm-up is the same load, so that the profile (which covers it) is of one kind of request.
+  const warm = await wrk(`${ifgate.url}${load.path}`, 50, 2, load.script, load.env)
   const { result, command } = await wrk(`${ifgate.url}${load.path}`, 50, SECONDS, load.script, load.env)
   // SIGTERM: ifgate drains and exits 0, and node writes the profile on the way out.
   await ifgate.stop()
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))
   if (file === undefined) throw new Error(`no profile written for ${load.name}`)
-  return { ...topFrames(join(dir, file), 20), rps: result.rps, command }
+  return { ...topFrames(join(dir, file), 20), requests: warm.result.requests + result.requests, rps: result.rps, command }
 }
 
 async function main (): Promise<void> {
   const originPort = await freePort()
   const origin = await startService('origin', NODE, [join(BENCH, 'origin.ts')], originPort, { PORT: String(originPort) }, CPUS.load)
-  const lines = ['# ifgate CPU profiles', '', `Node ${process.version}; ${SECONDS} s of load per profile (after a 2 s warm-up), \`wrk -t1 -c50\`. Shares are of the busy samples (idle excluded), self time.`, '']
+  const lines = ['# ifgate CPU profiles', '', `Node ${process.version}; ${SECONDS} s of load per profile (after 2 s of the same load to warm up), \`wrk -t1 -c50\`, ifgate pinned to a core of its own. Shares are of the busy samples (idle excluded), self time.`, '']
   for (const [i, load] of LOADS.entries()) {
     const p = await profile(origin.url, load, i)
     process.stdout.write(`${load.name}: ${p.rps.toFixed(0)} req/s under the profiler\n`)
-    lines.push(`## ${load.name}`, '', `\`${p.command}\`: ${p.rps.toFixed(0)} req/s under the profiler.`, '', 'By layer:', '', '| self % | layer |', '|---|---|')
-    for (const f of p.byLayer) lines.push(`| ${f.selfPercent.toFixed(1)} | ${f.name} |`)
+    const perRequest = p.busyMicros / p.requests
+    lines.push(`## ${load.name}`, '', `\`${p.command}\`: ${p.rps.toFixed(0)} req/s under the profiler; ${perRequest.toFixed(1)} µs of busy CPU per request (the profiler's own cost included, start-up spread over the ${p.requests} requests of the warm-up and the load).`, '', 'By layer:', '', '| µs/request | self % | layer |', '|---|---|---|')
+    for (const f of p.byLayer) lines.push(`| ${((f.selfPercent * perRequest) / 100).toFixed(1)} | ${f.selfPercent.toFixed(1)} | ${f.name} |`)
     lines.push('', 'Top frames:', '', '| self % | frame |', '|---|---|')
     for (const f of p.frames) lines.push(`| ${f.selfPercent.toFixed(1)} | \`${f.name}\` |`)
     lines.push('', 'By module:', '', '| self % | module |', '|---|---|')
@@ -60,7 +62,8 @@ async function main (): Promise<void> {
   writeFileSync(join(BENCH, 'results', 'profile.md'), lines.join('\n'))
 }
 
-main().catch((err: unknown) => {
+// The load's keep-alive sockets may outlive the servers for a while: exit once done.
+main().then(() => process.exit(0), (err: unknown) => {
   process.stderr.write(`bench:profile: ${(err as Error).stack ?? String(err)}\n`)
   stopAll()
   process.exit(1)

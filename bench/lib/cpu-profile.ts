@@ -48,7 +48,7 @@ function layer (group: string): string {
  * Returns the frames of a V8 .cpuprofile by self time (share of busy time), most first, the same
  * summed by place (module), and by layer.
  */
-export function topFrames (file: string, count = 25): { frames: Frame[]; byPlace: Frame[]; byLayer: Frame[] } {
+export function topFrames (file: string, count = 25): { frames: Frame[]; byPlace: Frame[]; byLayer: Frame[]; busyMicros: number } {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile
   const byId = new Map(profile.nodes.map((n) => [n.id, n]))
   const self = new Map<number, number>()
@@ -56,6 +56,10 @@ export function topFrames (file: string, count = 25): { frames: Frame[]; byPlace
   // Idle samples (the process waiting for I/O) are not work: shares are of the busy samples.
   const idle = [...byId.values()].filter((n) => n.callFrame.functionName === '(idle)').reduce((sum, n) => sum + (self.get(n.id) ?? 0), 0)
   const total = profile.samples.length - idle
+  // Busy time: the sampling intervals that ended in a busy sample.
+  const idleIds = new Set([...byId.values()].filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id))
+  let busyMicros = 0
+  for (let i = 0; i < profile.samples.length; i++) if (!idleIds.has(profile.samples[i])) busyMicros += profile.timeDeltas[i] ?? 0
   const frames = new Map<string, number>()
   const places = new Map<string, number>()
   for (const [id, n] of self) {
@@ -70,5 +74,5 @@ export function topFrames (file: string, count = 25): { frames: Frame[]; byPlace
   const sorted = (m: Map<string, number>): Frame[] => [...m].sort((a, b) => b[1] - a[1]).slice(0, count).map(([name, n]) => ({ name, selfPercent: (n * 100) / total }))
   const layers = new Map<string, number>()
   for (const [group, n] of places) layers.set(layer(group), (layers.get(layer(group)) ?? 0) + n)
-  return { frames: sorted(frames), byPlace: sorted(places), byLayer: sorted(layers) }
+  return { frames: sorted(frames), byPlace: sorted(places), byLayer: sorted(layers), busyMicros }
 }

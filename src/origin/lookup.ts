@@ -63,7 +63,8 @@ export async function lookupValidators (dispatcher: Dispatcher, options: LookupO
   try {
     if (policy.etags !== 'synthesize' && !options.wantBody) {
       const head = await ask('HEAD')
-      await head.body.dump()
+      // A HEAD's (empty) body has nearly always ended by now: nothing to wait for then.
+      if (!head.body.done) await head.body.dump()
       if (head.statusCode === 404 || head.statusCode === 410) return { kind: 'absent', status: head.statusCode }
       if (DENIED.has(head.statusCode)) return { kind: 'denied', status: head.statusCode, headers: head.headers }
       if (head.statusCode >= 200 && head.statusCode < 300 && head.statusCode !== 206) {

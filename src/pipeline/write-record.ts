@@ -22,6 +22,8 @@ export type WriteOutcome =
 export class WriteRecord {
   /** The entry as the store held it, with what this write learned since applied to it. */
   entry: ValidatorEntry | undefined
+  /** The entry as read, before what this write learned. */
+  readonly #read: ValidatorEntry | undefined
   readonly #learned: EntryUpdate[] = []
   readonly #gw: Gateway
   readonly #ctx: RequestContext
@@ -32,6 +34,7 @@ export class WriteRecord {
     this.#gw = gw
     this.#ctx = ctx
     this.entry = entry
+    this.#read = entry
     this.#lease = lease
   }
 
@@ -92,9 +95,14 @@ export class WriteRecord {
     const ctx = this.#ctx
     const key = ctx.key!
     try {
+      const read = this.#read
+      const working = this.entry
       await gw.store.update(key, (old) => {
+        // The steps are pure: on the entry it read (the store in this process, under the lock)
+        // the working copy is what they make of it, so they are not run again.
         let entry = old
-        for (const step of learned) entry = step(entry)
+        if (old === read) entry = working
+        else for (const step of learned) entry = step(entry)
         if (outcome.kind === 'unchanged') return entry
         return afterWrite(entry, now, depth, outcome.kind === 'written' ? outcome.written : undefined)
       }, outcome.kind === 'unchanged' || related.length === 0 ? undefined : { keys: related, update: drop }, this.#lease?.holder)

@@ -4,6 +4,7 @@ import { countingStore, type CountingStore } from '../helpers/counting-store.ts'
 import { request } from '../helpers/http.ts'
 import { startLegacyOrigin, type LegacyOrigin } from '../helpers/legacy-origin.ts'
 import { startIfgate, type TestGateway } from '../helpers/start-ifgate.ts'
+import { resourceKey } from '../../src/validators/store.ts'
 
 const JSON_BODY = { 'content-type': 'application/json' }
 
@@ -70,6 +71,19 @@ describe('store contract: calls per request', () => {
     store.reset()
     assert.equal(await put('/s/miss', '"stale"'), 412)
     assert.deepEqual({ ...store.calls }, { get: 1, update: 1 }, 'one read; the lookup it made is learned in one update')
+  })
+
+  test('what a write\'s lookup learned is in the store after its one update: the next stale write needs no lookup', async () => {
+    origin.set('/s/learned', { v: 0 })
+    const current = (await request(`${origin.url}/s/learned`)).headers.etag as string
+    const heads = (): number => origin.requests.filter((r) => r.method === 'HEAD' && r.url === '/s/learned').length
+    assert.equal(await put('/s/learned', '"stale"'), 412)
+    assert.equal(heads(), 1, 'the miss looked the resource up')
+    assert.equal(store.peek(resourceKey(origin.url, '/s/learned'))?.current?.includes(current), true, 'the looked-up ETag is the stored current one')
+    store.reset()
+    assert.equal(await put('/s/learned', '"stale"'), 412)
+    assert.equal(heads(), 1, 'refused on what was stored, no second lookup')
+    assert.deepEqual({ ...store.calls }, { get: 0, update: 0 })
   })
 
   test('PUT with an If-Match repaired (weakened-etag): one read, one update', async () => {
