@@ -89,6 +89,13 @@ export function targets (s: ReturnType<typeof summarise>): Target[] {
   ratio('GET c50: ifgate / contract floor', rps('GET c50', 'ifgate'), rps('GET c50', 'contract-floor'), 0.95)
   ratio('PUT plain (the bound): contract floor / bare undici proxy', rps('PUT plain (1,000 keys)', 'contract-floor'), rps('PUT plain (1,000 keys)', 'bare-undici'), 0.9)
   ratio('PUT current, exclusive / contract floor plain PUT', rps('PUT current If-Match, exclusive (1,000 keys)', 'ifgate-exclusive'), rps('PUT plain (1,000 keys)', 'contract-floor'), 0.9)
+  // What a conditional write itself costs: the contract floor plus a body received before a lock
+  // per resource, a Map of current ETags and the If-Match comparison (bench/peers/write-floor.ts);
+  // with `shared` ownership, plus a HEAD at the origin under the lock.
+  ratio('PUT current, exclusive (the bound): write floor / bare undici plain PUT', rps('PUT current If-Match, exclusive (1,000 keys)', 'write-floor'), rps('PUT plain (1,000 keys)', 'bare-undici'), 0.9)
+  ratio('PUT current, exclusive: ifgate / write floor', rps('PUT current If-Match, exclusive (1,000 keys)', 'ifgate-exclusive'), rps('PUT current If-Match, exclusive (1,000 keys)', 'write-floor'), 0.9)
+  ratio('PUT current, shared (the bound): shared write floor (a HEAD under the lock) / bare undici plain PUT', rps('PUT current If-Match, shared (1,000 keys)', 'write-floor-shared'), rps('PUT plain (1,000 keys)', 'bare-undici'), 0.5)
+  ratio('PUT current, shared: ifgate / shared write floor', rps('PUT current If-Match, shared (1,000 keys)', 'ifgate'), rps('PUT current If-Match, shared (1,000 keys)', 'write-floor-shared'), 0.9)
   // What an edge 412 itself costs: node:http sending the same problem+json, fields and log line, nothing deciding it.
   most('PUT stale (the bound): edge floor CPU per 412 / the direct origin\'s CPU per GET', cpu('PUT stale If-Match (1,000 keys)', 'edge-floor') / cpu('GET c50', 'direct'), 2, '×')
   ratio('PUT stale: ifgate / edge floor', rps('PUT stale If-Match (1,000 keys)', 'ifgate'), rps('PUT stale If-Match (1,000 keys)', 'edge-floor'), 0.8)
