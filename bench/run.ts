@@ -104,6 +104,7 @@ async function main (): Promise<void> {
     { name: 'contract-floor', service: await peer('contract-floor', 'bare-undici.ts', o, { CONTRACT: '1' }), proxy: true },
     { name: 'edge-floor', service: await peer('edge-floor', 'edge-floor.ts', o), proxy: true },
     { name: 'write-floor', service: await peer('write-floor', 'write-floor.ts', o), proxy: true },
+    { name: 'hash-floor', service: await peer('hash-floor', 'hash-floor.ts', o), proxy: true },
     { name: 'write-floor-shared', service: await peer('write-floor-shared', 'write-floor.ts', o, { SHARED: '1' }), proxy: true },
     { name: 'fastify-http-proxy', service: await peer('fastify-http-proxy', 'fastify-proxy.ts', o), proxy: true },
     { name: 'http-proxy-3', service: await peer('http-proxy-3', 'http-proxy-3.ts', o), proxy: true }
@@ -122,7 +123,7 @@ async function main (): Promise<void> {
     { name: 'PUT current, exclusive, 10,000 keys', connections: 50, path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '10000' }, targets: ['ifgate-exclusive'] },
     { name: 'PUT current, shared, cache misses (100,000 keys)', connections: 50, path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '100000' }, targets: ['ifgate-miss'], countOrigin: true },
     { name: 'GET 1 KB', connections: 20, path: '/blob/1024', targets: ['ifgate-synthesize', 'ifgate-origin-tags'] },
-    { name: 'GET 100 KB', connections: 20, path: '/blob/102400', targets: ['ifgate-synthesize', 'ifgate-origin-tags'] },
+    { name: 'GET 100 KB', connections: 20, path: '/blob/102400', targets: ['ifgate-synthesize', 'ifgate-origin-tags', 'hash-floor', 'contract-floor'] },
     { name: 'GET 1 MiB', connections: 10, path: '/blob/1048576', targets: ['ifgate-synthesize', 'ifgate-origin-tags'] }
   ]
   const only = process.argv.indexOf('--only')

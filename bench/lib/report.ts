@@ -96,6 +96,10 @@ export function targets (s: ReturnType<typeof summarise>): Target[] {
   ratio('PUT current, exclusive: ifgate / write floor', rps('PUT current If-Match, exclusive (1,000 keys)', 'ifgate-exclusive'), rps('PUT current If-Match, exclusive (1,000 keys)', 'write-floor'), 0.9)
   ratio('PUT current, shared (the bound): shared write floor (a HEAD under the lock) / bare undici plain PUT', rps('PUT current If-Match, shared (1,000 keys)', 'write-floor-shared'), rps('PUT plain (1,000 keys)', 'bare-undici'), 0.5)
   ratio('PUT current, shared: ifgate / shared write floor', rps('PUT current If-Match, shared (1,000 keys)', 'ifgate'), rps('PUT current If-Match, shared (1,000 keys)', 'write-floor-shared'), 0.9)
+  // What a synthesized ETag itself costs: the contract floor holding the body whole and hashing it
+  // before the status line (bench/peers/hash-floor.ts), against the same floor streaming it.
+  ratio('GET 100 KB (the bound): hash floor / contract floor', rps('GET 100 KB', 'hash-floor'), rps('GET 100 KB', 'contract-floor'), 0.8)
+  ratio('GET 100 KB: ifgate synthesized / hash floor', rps('GET 100 KB', 'ifgate-synthesize'), rps('GET 100 KB', 'hash-floor'), 0.9)
   // What an edge 412 itself costs: node:http sending the same problem+json, fields and log line, nothing deciding it.
   most('PUT stale (the bound): edge floor CPU per 412 / the direct origin\'s CPU per GET', cpu('PUT stale If-Match (1,000 keys)', 'edge-floor') / cpu('GET c50', 'direct'), 2, '×')
   ratio('PUT stale: ifgate / edge floor', rps('PUT stale If-Match (1,000 keys)', 'ifgate'), rps('PUT stale If-Match (1,000 keys)', 'edge-floor'), 0.8)

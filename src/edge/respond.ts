@@ -49,11 +49,19 @@ export function send428 (ctx: RequestContext, problem: Problem): void {
   sendProblem(ctx, problem, {})
 }
 
-/** Sends a whole response ifgate built itself (a 200 whose body it read to hash); no body for undefined. */
-export function sendWhole (ctx: RequestContext, status: number, fields: Record<string, string | string[]>, body: Buffer | undefined): void {
+/**
+ * Sends a whole response ifgate built itself (a 200 whose body it read to hash); no body for
+ * undefined. A body read in chunks is written as they are, in one corked write: no copy of it.
+ */
+export function sendWhole (ctx: RequestContext, status: number, fields: Record<string, string | string[]>, body: Buffer | readonly Buffer[] | undefined): void {
   ctx.decision = 'forwarded'
-  ctx.res.writeHead(status, fields)
-  ctx.res.end(body)
+  const { res } = ctx
+  res.writeHead(status, fields)
+  if (!Array.isArray(body)) return void res.end(body)
+  res.cork()
+  for (const chunk of body as readonly Buffer[]) res.write(chunk)
+  res.end()
+  res.uncork()
 }
 
 /** Fields a 304 keeps from the 200 it replaces (RFC 9110 §15.4.5). */

@@ -108,7 +108,7 @@ export function readHandler (gw: Gateway, s: RouteSettings): Handler {
     out.etag = validators.etag as string
     if (notModified(ctx, validators)) return send304(ctx, out)
     out['content-length'] = String(read.length)
-    sendWhole(ctx, 200, out, head || read.length === 0 ? undefined : read.chunks.length === 1 ? read.chunks[0] : Buffer.concat(read.chunks, read.length))
+    sendWhole(ctx, 200, out, head || read.length === 0 ? undefined : read.chunks)
   }
 
   return async (ctx) => {

@@ -1,6 +1,7 @@
 import { after, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { once } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { connect, type Socket } from 'node:net'
@@ -200,6 +201,33 @@ describe('every limit trips with a clear status and a log line', () => {
     const small = await startIfgate(o.url, { defaults: { maxHashBytes: 8192 } })
     cleanups.push(() => small.close())
     assert.match((await request(`${small.url}/big`)).headers.etag as string, /^"[\w-]{43}"$/, 'under the limit the same body is tagged')
+  })
+
+  test('a synthesized ETag over a body that arrives in many chunks: the body is sent whole and in order, the tag is its SHA-256', async () => {
+    // ~300 KB in 64 writes with a pause between some, so the origin body reaches ifgate in several chunks.
+    const parts = Array.from({ length: 64 }, (_, i) => `${String(i).padStart(2, '0')}:${'abcdefghijklmnopqrstuvwxyz'.repeat(180)}\n`)
+    const whole = parts.join('')
+    const o = await startServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(Buffer.byteLength(whole)) })
+      let i = 0
+      const next = (): void => {
+        while (i < parts.length) {
+          res.write(parts[i++])
+          if (i % 16 === 0) return void setTimeout(next, 2)
+        }
+        res.end()
+      }
+      next()
+    })
+    cleanups.push(o.close)
+    const gw = await startIfgate(o.url, { defaults: { etags: 'synthesize', maxHashBytes: 1024 * 1024 } })
+    cleanups.push(() => gw.close())
+    const res = await request(`${gw.url}/chunked`)
+    assert.equal(res.status, 200)
+    assert.equal(res.body.length, whole.length)
+    assert.ok(res.body === whole, 'the same bytes in the same order')
+    assert.equal(res.headers['content-length'], String(Buffer.byteLength(whole)))
+    assert.equal(res.headers.etag, `"${createHash('sha256').update(whole).digest('base64url')}"`)
   })
 
   test('cache.maxEntries and cache.maxBytes: the store stays within both, evictions are counted', async () => {
