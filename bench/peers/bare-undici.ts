@@ -6,7 +6,7 @@
 // (buffered like ifgate's). That is the floor for ifgate: the cost of the contract itself.
 import { createServer } from 'node:http'
 import { Pool, type Dispatcher } from 'undici'
-import { addForwarded, forwardable, logRequest } from './contract.ts'
+import { addForwarded, forwardable, logRequest, relayTo } from './contract.ts'
 
 const CONTRACT = process.env.CONTRACT === '1'
 const origin = new Pool(process.env.ORIGIN as string, { connections: 128, pipelining: 1 })
@@ -26,29 +26,7 @@ const server = createServer((req, res) => {
     method: req.method as Dispatcher.HttpMethod,
     headers,
     body: hasBody ? req : undefined
-  }, {
-    onRequestStart (c) { controller = c },
-    onResponseStart (_c, statusCode, fields) {
-      if (statusCode < 200) return
-      const out = forwardable(fields)
-      if (CONTRACT) {
-        out.via = '1.1 peer'
-        out['x-request-id'] = id
-      }
-      res.writeHead(statusCode, out)
-    },
-    onResponseData (c, chunk) {
-      if (!res.write(chunk)) {
-        c.pause()
-        res.once('drain', () => c.resume())
-      }
-    },
-    onResponseEnd () { res.end() },
-    onResponseError () {
-      if (res.headersSent) res.destroy()
-      else res.writeHead(502).end()
-    }
-  })
+  }, relayTo(res, { id: CONTRACT ? id : undefined, started: (c) => { controller = c } }))
 })
 server.keepAliveTimeout = 60_000
 server.listen(Number(process.env.PORT), '127.0.0.1')

@@ -1,8 +1,9 @@
 // What the Node peers share: the hop-by-hop filter, the fields SPEC §2.6 asks of every proxied
 // request, and one pino access-log line buffered as ifgate's (SPEC §7).
 import { randomUUID } from 'node:crypto'
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import pino from 'pino'
+import type { Dispatcher } from 'undici'
 
 export const log = pino({ base: { name: 'peer' } }, pino.destination({ dest: 1, sync: true, minLength: 4096, periodicFlush: 100 }))
 
@@ -34,4 +35,43 @@ export function addForwarded (req: IncomingMessage, out: Record<string, string |
 /** Writes the access-log line of a request (SPEC §7's fields, as ifgate's line has them). */
 export function logRequest (id: string, req: IncomingMessage, status: number, decision: string, cache: string, started: number): void {
   log.info({ requestId: id, route: '*/', method: req.method, path: req.url, status, decision, cache, durationMs: Math.round((performance.now() - started) * 1000) / 1000 })
+}
+
+export interface RelayHooks {
+  /** With an id, the client's response carries `Via` and this `X-Request-Id` (the contract). */
+  readonly id?: string
+  readonly started?: (controller: Dispatcher.DispatchController) => void
+  /** Sees a final response's status and fields before they are relayed. */
+  readonly head?: (status: number, fields: IncomingHttpHeaders) => void
+  /** Sees a failure of the exchange before the client is answered 502 or cut. */
+  readonly failed?: () => void
+}
+
+/** Returns a dispatch handler that relays the origin's response to `res`, hop-by-hop fields dropped, with backpressure. */
+export function relayTo (res: ServerResponse, hooks: RelayHooks = {}): Dispatcher.DispatchHandler {
+  return {
+    onRequestStart (c) { hooks.started?.(c) },
+    onResponseStart (_c, status, fields) {
+      if (status < 200) return
+      hooks.head?.(status, fields)
+      const out = forwardable(fields)
+      if (hooks.id !== undefined) {
+        out.via = '1.1 peer'
+        out['x-request-id'] = hooks.id
+      }
+      res.writeHead(status, out)
+    },
+    onResponseData (c, chunk) {
+      if (!res.write(chunk)) {
+        c.pause()
+        res.once('drain', () => c.resume())
+      }
+    },
+    onResponseEnd () { res.end() },
+    onResponseError () {
+      hooks.failed?.()
+      if (res.headersSent) res.destroy()
+      else res.writeHead(502).end()
+    }
+  }
 }

@@ -7,7 +7,7 @@
 // is released. No history, no diagnosis, no variants, no metrics, no timeouts of its own.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { Pool, type Dispatcher } from 'undici'
-import { addForwarded, forwardable, logRequest } from './contract.ts'
+import { addForwarded, forwardable, logRequest, relayTo } from './contract.ts'
 
 const SHARED = process.env.SHARED === '1'
 const origin = new Pool(process.env.ORIGIN as string, { connections: 128, pipelining: 1 })
@@ -44,31 +44,18 @@ function lookUp (path: string, headers: Record<string, string | string[]>, done:
 
 /** Forwards the write with its received body, records the response's ETag, relays the response. */
 function forward (req: IncomingMessage, res: ServerResponse, key: string, body: Buffer, headers: Record<string, string | string[]>, id: string, release: () => void): void {
-  origin.dispatch({ path: key, method: req.method as Dispatcher.HttpMethod, headers, body }, {
-    onRequestStart () {},
-    onResponseStart (_c, status, fields) {
+  origin.dispatch({ path: key, method: req.method as Dispatcher.HttpMethod, headers, body }, relayTo(res, {
+    id,
+    head (status, fields) {
       if (status >= 200 && status < 300 && typeof fields.etag === 'string') current.set(key, fields.etag)
       else if (status >= 200 && status < 300) current.delete(key)
       release()
-      const out = forwardable(fields)
-      out.via = '1.1 peer'
-      out['x-request-id'] = id
-      res.writeHead(status, out)
     },
-    onResponseData (c, chunk) {
-      if (!res.write(chunk)) {
-        c.pause()
-        res.once('drain', () => c.resume())
-      }
-    },
-    onResponseEnd () { res.end() },
-    onResponseError () {
+    failed () {
       current.delete(key)
       release()
-      if (res.headersSent) res.destroy()
-      else res.writeHead(502).end()
     }
-  })
+  }))
 }
 
 /** Returns a write's fields for its lookup: no body, no conditionals. */

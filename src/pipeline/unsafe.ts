@@ -223,19 +223,15 @@ function receive (gw: Gateway, maxBufferBytes: number): Step<WriteState> {
 function underLock (gw: Gateway): Step<WriteState> {
   return async (ctx, w) => {
     const waitStarted = performance.now()
-    // A lock nobody holds, and an entry this process holds, are taken with no promise in between.
-    let release = gw.lock.tryAcquire?.(ctx.key!)
-    if (release === undefined) {
-      try {
-        release = await gw.lock.acquire(ctx.key!, ctx.route!.policy.lock, w.gone)
-      } catch (err) {
-        if (!w.gone.aborted) throw err
-        dropForGoneClient(gw, ctx)
-        return true
-      } finally {
-        ctx.lockWaitMs = performance.now() - waitStarted
-      }
-    } else {
+    let release: () => void
+    try {
+      // A lock nobody holds, and an entry this process holds, are taken with no promise in between.
+      release = gw.lock.tryAcquire?.(ctx.key!) ?? await gw.lock.acquire(ctx.key!, ctx.route!.policy.lock, w.gone)
+    } catch (err) {
+      if (!w.gone.aborted) throw err
+      dropForGoneClient(gw, ctx)
+      return true
+    } finally {
       ctx.lockWaitMs = performance.now() - waitStarted
     }
     try {

@@ -1,5 +1,6 @@
 import { parseEntityTag, type EntityTag } from '../http/entity-tag.ts'
 import { parseHttpDate } from '../http/http-date.ts'
+import { rememberLast } from '../remember-last.ts'
 import type { CurrentValidators } from '../http/preconditions.ts'
 import type { Route } from '../config/types.ts'
 import { principalOf } from '../http/credentials.ts'
@@ -7,17 +8,8 @@ import { freshVariants, observe, variantKeyOf, variantsFor, type ValidatorEntry,
 import type { Gateway } from './gateway.ts'
 import type { RequestContext } from './context.ts'
 
-let lastDate = ''
-let lastSeconds: number | undefined
-
 /** Returns the seconds of a stored Last-Modified (the last one remembered: a hot resource's never changes). */
-function secondsOf (value: string): number | undefined {
-  if (value !== lastDate) {
-    lastDate = value
-    lastSeconds = parseHttpDate(value)
-  }
-  return lastSeconds
-}
+const secondsOf = rememberLast((value: string): number | undefined => parseHttpDate(value))
 
 /** Returns the evaluator's view of a set of current variants (SPEC §3: a tag naming any of them is current). */
 export function currentOf (variants: readonly Validators[]): CurrentValidators {

@@ -1,4 +1,5 @@
 import { formatHttpDate, parseHttpDate } from '../http/http-date.ts'
+import { rememberLast } from '../remember-last.ts'
 
 /**
  * Strings are built with Array#join, which yields one flat string: `+` would leave a rope of
@@ -28,33 +29,23 @@ export function unpackList (packed: string): string[] {
  * IMF-fixdate of those seconds (nearly always), else `=` and the value exactly as sent.
  */
 export function packDate (value: string | undefined): string {
-  if (value === undefined) return ''
-  // A resource read again sends the same Last-Modified: one remembered answer saves the parse.
-  if (value === lastDate) return lastPacked
-  const seconds = parseHttpDate(value)
-  const packed = seconds !== undefined && seconds >= 0 && formatHttpDate(seconds) === value ? '#' + seconds.toString(36) : '=' + value
-  lastDate = value
-  lastPacked = packed
-  return packed
+  return value === undefined ? '' : packDateValue(value)
 }
 
-let lastDate = ''
-let lastPacked = '='
+// A resource read again sends the same Last-Modified: one remembered answer saves the parse.
+const packDateValue = rememberLast((value: string): string => {
+  const seconds = parseHttpDate(value)
+  return seconds !== undefined && seconds >= 0 && formatHttpDate(seconds) === value ? '#' + seconds.toString(36) : '=' + value
+})
 
 /** Returns the Last-Modified value a packed date stands for, exactly as it was sent. */
 export function unpackDate (packed: string): string | undefined {
   if (packed === '') return undefined
-  if (packed.charCodeAt(0) !== 0x23 /* # */) return packed.slice(1)
-  // Most resources in a busy window share a few Last-Modified values: the last one is remembered.
-  if (packed !== lastUnpackedFrom) {
-    lastUnpackedFrom = packed
-    lastUnpacked = formatHttpDate(parseInt(packed.slice(1), 36))
-  }
-  return lastUnpacked
+  return packed.charCodeAt(0) === 0x23 /* # */ ? canonicalDate(packed) : packed.slice(1)
 }
 
-let lastUnpackedFrom = ''
-let lastUnpacked = ''
+// Most resources in a busy window share a few Last-Modified values: the last one is remembered.
+const canonicalDate = rememberLast((packed: string): string => formatHttpDate(parseInt(packed.slice(1), 36)))
 
 /** Returns a string field packed ('' for undefined: ifgate never stores an empty ETag, digest or coding). */
 function opt (value: string | undefined): string {
@@ -65,18 +56,13 @@ function unopt (packed: string): string | undefined {
   return packed === '' ? undefined : packed
 }
 
-/** Returns a millisecond timestamp packed in base 36 (the last one remembered: one write packs `now` several times). */
+/** Returns a millisecond timestamp packed in base 36. */
 function time (ms: number): string {
-  const t = Math.max(0, Math.round(ms))
-  if (t !== lastTime) {
-    lastTime = t
-    lastTimePacked = t.toString(36)
-  }
-  return lastTimePacked
+  return base36(Math.max(0, Math.round(ms)))
 }
 
-let lastTime = 0
-let lastTimePacked = '0'
+// One write packs `now` several times.
+const base36 = rememberLast((n: number): string => n.toString(36))
 
 function untime (packed: string): number {
   return parseInt(packed, 36)

@@ -10,6 +10,7 @@ import { request } from '../helpers/http.ts'
 import { startNginxCdn, type NginxCdn } from '../helpers/nginx.ts'
 import { expect412 } from '../helpers/problems.ts'
 import { startIfgate, type TestGateway } from '../helpers/start-ifgate.ts'
+import { closeAll, type Closable } from '../helpers/lifecycle.ts'
 
 /** Debian's headless Chromium; CHROMIUM_BIN overrides it. Puppeteer never downloads a browser here. */
 const CHROMIUM = process.env.CHROMIUM_BIN !== undefined && process.env.CHROMIUM_BIN !== '' ? process.env.CHROMIUM_BIN : '/usr/bin/chromium'
@@ -21,20 +22,6 @@ const LOAD_TIMEOUT_MS = 10_000
 const POLL_MS = 100
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
 
-interface Closable { close (): Promise<unknown> }
-
-/** Closes everything in `started`, newest first, even when one close fails; rethrows the first failure. */
-async function closeAll (started: Closable[]): Promise<void> {
-  const failures: unknown[] = []
-  for (const service of started.splice(0).reverse()) {
-    try {
-      await service.close()
-    } catch (err) {
-      failures.push(err)
-    }
-  }
-  if (failures.length > 0) throw failures[0]
-}
 
 /**
  * Returns the first value of `read()` that satisfies `ok`, polling every POLL_MS until `deadline`

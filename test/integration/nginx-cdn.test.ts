@@ -6,6 +6,7 @@ import { request } from '../helpers/http.ts'
 import { startNginxCdn, type NginxCdn } from '../helpers/nginx.ts'
 import { expect412 } from '../helpers/problems.ts'
 import { startIfgate, type TestGateway } from '../helpers/start-ifgate.ts'
+import { closeAll, type Closable } from '../helpers/lifecycle.ts'
 
 const JSON_BODY = { 'content-type': 'application/json' }
 
@@ -16,7 +17,7 @@ for (const repair of [false, true]) {
     let gw: TestGateway
     let cdn: NginxCdn
     /** What before() has started so far, in order: it may fail part-way (no nginx, say). */
-    const started: Array<{ close (): Promise<unknown> }> = []
+    const started: Closable[] = []
     before(async () => {
       origin = await startLegacyOrigin({ etag: 'strong' })
       started.push(origin)
@@ -25,19 +26,7 @@ for (const repair of [false, true]) {
       cdn = await startNginxCdn(new URL(gw.url).host)
       started.push(cdn)
     })
-    after(async () => {
-      // Closes everything that was started, newest first, even when one close fails: anything left
-      // open keeps the event loop alive and the file never ends.
-      const failures: unknown[] = []
-      for (const service of started.splice(0).reverse()) {
-        try {
-          await service.close()
-        } catch (err) {
-          failures.push(err)
-        }
-      }
-      if (failures.length > 0) throw failures[0]
-    })
+    after(() => closeAll(started))
 
     /** Reads through nginx as a browser does; nginx compresses and weakens the strong ETag. */
     async function readViaCdn (path: string): Promise<string> {

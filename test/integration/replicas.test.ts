@@ -376,25 +376,37 @@ describe('replicas on one redis store: the store goes away and comes back', () =
   })
 })
 
-describe('replicas on one redis store: a holder whose lease ran out', () => {
-  const SLOW_MS = 2500
-  const LEASE_MS = 500
+/** A slow origin answers writes after this long: a holder is still at the origin when its lease ends. */
+const SLOW_MS = 2500
+const LEASE_MS = 500
+
+/**
+ * Starts, for the describe block it is called in, a slow origin and two replicas whose locks have
+ * a LEASE_MS lease, on a route and key prefix of their own; resolves the pair through `get()`.
+ */
+function slowPair (name: string, ownership: 'shared' | 'exclusive'): () => { origin: SlowOrigin, replicas: ChildIfgate[] } {
   let origin: SlowOrigin
   let replicas: ChildIfgate[] = []
   before(async () => {
     origin = await startSlowOrigin(SLOW_MS)
     replicas = await startReplicas(2, {
       defaults: { lock: { waitMs: 5000 } },
-      routes: [{ path: '/', origin: origin.url, ownership: 'exclusive', name: 'lease' }],
-      store: { url: redis.url, keyPrefix: 'ifgate-lease:', lockLeaseMs: LEASE_MS }
+      routes: [{ path: '/', origin: origin.url, ownership, name }],
+      store: { url: redis.url, keyPrefix: `ifgate-${name}:`, lockLeaseMs: LEASE_MS }
     })
   })
   after(async () => {
     await stopReplicas(replicas)
     await origin?.close()
   })
+  return () => ({ origin, replicas })
+}
+
+describe('replicas on one redis store: a holder whose lease ran out', () => {
+  const pair = slowPair('lease', 'exclusive')
 
   test('A frozen mid-write loses its lease: B is not blocked, A counts ifgate_lock_lease_lost_total and logs leaseLost', async () => {
+    const { origin, replicas } = pair()
     const [a, b] = replicas
     const aPid = a.child.pid as number
     origin.set('/lease/1', { v: 1 })
@@ -438,24 +450,10 @@ describe('replicas on one redis store: a holder whose lease ran out', () => {
 })
 
 describe('replicas on one redis store: a holder that dies', () => {
-  const SLOW_MS = 2500
-  const LEASE_MS = 500
-  let origin: SlowOrigin
-  let replicas: ChildIfgate[] = []
-  before(async () => {
-    origin = await startSlowOrigin(SLOW_MS)
-    replicas = await startReplicas(2, {
-      defaults: { lock: { waitMs: 5000 } },
-      routes: [{ path: '/', origin: origin.url, ownership: 'shared', name: 'dies' }],
-      store: { url: redis.url, keyPrefix: 'ifgate-dies:', lockLeaseMs: LEASE_MS }
-    })
-  })
-  after(async () => {
-    await stopReplicas(replicas)
-    await origin?.close()
-  })
+  const pair = slowPair('dies', 'shared')
 
   test('A is SIGKILLed while holding the lock: B, waiting on it, completes within lockLeaseMs + 1.5 s', async () => {
+    const { origin, replicas } = pair()
     const [a, b] = replicas
     origin.set('/dies/1', { v: 1 })
     const tag = await currentTag(b, '/dies/1')

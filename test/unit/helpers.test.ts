@@ -6,15 +6,8 @@ import { startLegacyOrigin, type EtagMode, type LegacyOrigin } from '../helpers/
 import { parseMorganLine, startJsonServer, type JsonServer } from '../helpers/json-server.ts'
 import { REQUEST_TIMEOUT_MS, freePort, rawExchange, request, startServer, type LocalServer } from '../helpers/http.ts'
 import { logSink } from '../helpers/log-sink.ts'
+import { pidAlive } from '../helpers/lifecycle.ts'
 
-function pidAlive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 describe('scripted legacy origin: ETag modes', () => {
   const modes: Array<{ name: string, input: EtagMode, want: RegExp | undefined }> = [

@@ -1,16 +1,9 @@
 import { after, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { freePort } from '../helpers/http.ts'
+import { pidAlive } from '../helpers/lifecycle.ts'
 import { RespError, encodeCommand, parseReply, startRedis, sumCommandCalls, type RedisServer } from '../helpers/redis.ts'
 
-function pidAlive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 describe('redis helper: RESP encoding and parsing', () => {
   const replies: Array<{ name: string, input: string, want: unknown }> = [
