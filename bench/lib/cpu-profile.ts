@@ -54,10 +54,10 @@ export function topFrames (file: string, count = 25): { frames: Frame[]; byPlace
   const self = new Map<number, number>()
   for (const id of profile.samples) self.set(id, (self.get(id) ?? 0) + 1)
   // Idle samples (the process waiting for I/O) are not work: shares are of the busy samples.
-  const idle = [...byId.values()].filter((n) => n.callFrame.functionName === '(idle)').reduce((sum, n) => sum + (self.get(n.id) ?? 0), 0)
+  const idleIds = new Set([...byId.values()].filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id))
+  const idle = [...idleIds].reduce((sum, id) => sum + (self.get(id) ?? 0), 0)
   const total = profile.samples.length - idle
   // Busy time: the sampling intervals that ended in a busy sample.
-  const idleIds = new Set([...byId.values()].filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id))
   let busyMicros = 0
   for (let i = 0; i < profile.samples.length; i++) if (!idleIds.has(profile.samples[i])) busyMicros += profile.timeDeltas[i] ?? 0
   const frames = new Map<string, number>()

@@ -100,15 +100,19 @@ describe('shared store: round trips per request', () => {
   })
 })
 
-describe('shared store: a replica\'s local copy never refuses a tag it does not know', () => {
+/**
+ * Starts, for the describe block it is called in, a Redis, a legacy origin and two ifgate
+ * replicas on it with one exclusive route (`defaults` added); resolves them through `get()`.
+ */
+function twoReplicas (originOptions: Parameters<typeof startLegacyOrigin>[0], defaults?: Record<string, unknown>): () => { origin: LegacyOrigin, a: TestGateway, b: TestGateway } {
   let redis: RedisServer
   let origin: LegacyOrigin
   let a: TestGateway
   let b: TestGateway
   before(async () => {
     redis = await startRedis()
-    origin = await startLegacyOrigin({ etag: 'strong' })
-    const config = { routes: [{ path: '/', origin: origin.url, ownership: 'exclusive' }], store: { url: redis.url } }
+    origin = await startLegacyOrigin(originOptions)
+    const config = { routes: [{ path: '/', origin: origin.url, ownership: 'exclusive' }], ...(defaults === undefined ? {} : { defaults }), store: { url: redis.url } }
     a = await startIfgate(origin.url, config)
     b = await startIfgate(origin.url, config)
   })
@@ -118,8 +122,14 @@ describe('shared store: a replica\'s local copy never refuses a tag it does not 
     await origin.close()
     await redis.stop()
   })
+  return () => ({ origin, a, b })
+}
+
+describe('shared store: a replica\'s local copy never refuses a tag it does not know', () => {
+  const pair = twoReplicas({ etag: 'strong' })
 
   test('A holds v1; a write through B makes v2; v2 sent to A is accepted, v1 sent to A is refused', async () => {
+    const { origin, a, b } = pair()
     origin.set('/d/1', { v: 0 })
     const v1 = (await request(`${a.url}/d/1`)).headers.etag as string
     const viaB = await request(`${b.url}/d/1`, { method: 'PUT', headers: { ...JSON_BODY, 'if-match': v1 }, body: '{"v":1}' })
@@ -136,25 +146,10 @@ describe('shared store: a replica\'s local copy never refuses a tag it does not 
 })
 
 describe('shared store: lock.maxQueue and lock.waitMs bound the wait across replicas', () => {
-  let redis: RedisServer
-  let origin: LegacyOrigin
-  let a: TestGateway
-  let b: TestGateway
-  before(async () => {
-    redis = await startRedis()
-    origin = await startLegacyOrigin({ etag: 'strong', delayMs: 700 })
-    const config = { routes: [{ path: '/', origin: origin.url, ownership: 'exclusive' }], defaults: { lock: { maxQueue: 2, waitMs: 5000 } }, store: { url: redis.url } }
-    a = await startIfgate(origin.url, config)
-    b = await startIfgate(origin.url, config)
-  })
-  after(async () => {
-    await a.close()
-    await b.close()
-    await origin.close()
-    await redis.stop()
-  })
+  const pair = twoReplicas({ etag: 'strong', delayMs: 700 }, { lock: { maxQueue: 2, waitMs: 5000 } })
 
   test('one holder, two waiters across both replicas, the rest 503 IFG_ERR_LOCK_QUEUE_FULL at once', async () => {
+    const { origin, a, b } = pair()
     origin.set('/q/1', { v: 0 })
     const etag = (await request(`${a.url}/q/1`)).headers.etag as string
     const send = (gw: TestGateway, i: number): Promise<{ status: number; code: string | undefined; ms: number }> => {
