@@ -16,15 +16,27 @@ export interface Knowledge extends WriteKnowledge {
 }
 
 /**
- * Returns the facts a decision and its diagnosis take. The history is unpacked on first use: only a
- * failed precondition reads it (repairs, the diagnosis), never a write that is forwarded.
+ * The facts a decision and its diagnosis take. The history is unpacked on first use: only a failed
+ * precondition reads it (repairs, the diagnosis), never a write that is forwarded. A class, not an
+ * object literal with a getter: V8 builds such a literal in dictionary mode, slowly, every time.
  */
-function factsOf (variants: readonly Validators[], entry: ValidatorEntry | undefined): ResourceFacts {
-  let history: readonly HistoryItem[] | undefined
-  return {
-    current: variants,
-    get history () { return (history ??= historyOf(entry)) }
+class Facts implements ResourceFacts {
+  readonly current: readonly Validators[]
+  readonly #entry: ValidatorEntry | undefined
+  #history: readonly HistoryItem[] | undefined
+
+  constructor (current: readonly Validators[], entry: ValidatorEntry | undefined) {
+    this.current = current
+    this.#entry = entry
   }
+
+  get history (): readonly HistoryItem[] {
+    return (this.#history ??= historyOf(this.#entry))
+  }
+}
+
+function factsOf (variants: readonly Validators[], entry: ValidatorEntry | undefined): ResourceFacts {
+  return new Facts(variants, entry)
 }
 
 /**

@@ -42,16 +42,17 @@ export function cachedVariants (entry: ValidatorEntry | undefined, route: Route,
 /**
  * Records validators the origin showed a read for the request's variant (`seen`: the entry the
  * read began with), unless a write to the resource completed since: its answer may then describe
- * the old state. A read that learned nothing new calls the store not at all (store contract).
+ * the old state. A read that learned nothing new calls the store not at all (store contract), and
+ * gets undefined back: nothing to wait for, not even a resolved promise's tick.
  * `key`: another resource than the request's (a POST's Location, read after the write).
  */
-export function learn (gw: Gateway, ctx: RequestContext, validators: Validators, vary: readonly string[], seen: ValidatorEntry | undefined, key = ctx.key as string): Promise<unknown> {
+export function learn (gw: Gateway, ctx: RequestContext, validators: Validators, vary: readonly string[], seen: ValidatorEntry | undefined, key = ctx.key as string): Promise<unknown> | undefined {
   const headers = ctx.req.headers
   const variantKey = variantKeyOf(vary, headers)
   const principal = principalOf(headers)
   const depth = ctx.settings!.historyDepth
   const now = Date.now()
-  if (seen !== undefined && observe(seen, variantKey, vary, validators, now, depth, principal) === seen) return Promise.resolve(seen)
+  if (seen !== undefined && observe(seen, variantKey, vary, validators, now, depth, principal) === seen) return undefined
   const writesSeen = seen?.writes ?? 0
   return gw.store.update(key, (old) => {
     if ((old?.writes ?? 0) !== writesSeen) return old

@@ -80,8 +80,22 @@ export function historyOf (entry: ValidatorEntry | undefined): HistoryItem[] {
 function pushHistory (history: string, items: Array<string | undefined>, depth: number): string {
   const fresh = items.filter((h): h is string => h !== undefined)
   if (fresh.length === 0 || depth === 0) return history
+  // One superseded ETag (nearly every write): the earlier items are scanned in place.
+  if (fresh.length === 1) return pushOne(history, fresh[0], depth)
   const tags = new Set(fresh.map(etagOfPacked))
   return packList([...fresh, ...unpackList(history).filter((h) => !tags.has(etagOfPacked(h)))].slice(0, depth))
+}
+
+/** pushHistory of one item: the history with `item` first, an older item with its ETag dropped, at most `depth` items. */
+function pushOne (history: string, item: string, depth: number): string {
+  if (history === '') return item
+  const tag = etagOfPacked(item)
+  const kept = [item]
+  for (const h of unpackList(history)) {
+    if (kept.length === depth) break
+    if (etagOfPacked(h) !== tag) kept.push(h)
+  }
+  return packList(kept)
 }
 
 /**

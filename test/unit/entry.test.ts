@@ -110,3 +110,29 @@ test('a digest learned later for the same ETag keeps it current, its firstSeen, 
   const e3 = observe(e2, '', [], v('"a"'), 3000, 8)
   assert.equal(variantsOf(e3)[0].digest, 'D', 'a HEAD (no digest) keeps the digest a GET learned')
 })
+
+test('history after any run of reads and writes: newest first, one item per ETag, at most historyDepth (model check)', async () => {
+  const { default: fc } = await import('fast-check')
+  const step = fc.record({ write: fc.boolean(), tag: fc.constantFrom('"a"', '"b"', '"c"', '"d"', '"e"') })
+  fc.assert(fc.property(fc.array(step, { maxLength: 30 }), fc.integer({ min: 0, max: 4 }), (steps, depth) => {
+    let entry
+    let model: string[] = []
+    let current: string | undefined
+    let now = 1000
+    for (const { write, tag } of steps) {
+      now += 10
+      // What superseded ETags become: the model keeps the newest of each tag, newest first.
+      const push = (old: string): void => { if (depth > 0) model = [old, ...model.filter((t) => t !== old)].slice(0, depth) }
+      if (write) {
+        if (current !== undefined) push(current)
+        entry = afterWrite(entry, now, depth, { variantKey: '', validators: v(tag) })
+        current = tag
+      } else {
+        if (current !== undefined && current !== tag) push(current)
+        entry = observe(entry, '', [], v(tag), now, depth)
+        current = tag
+      }
+      assert.deepEqual(historyOf(entry).map((h) => h.etag), model)
+    }
+  }), { numRuns: 500 })
+})
