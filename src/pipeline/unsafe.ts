@@ -40,11 +40,12 @@ async function forwardWrite (gw: Gateway, ctx: RequestContext, body: WriteBody, 
     await record.commit({ kind: 'unknown' }, relatedKeys(gw, ctx, {}))
     throw err
   }
+  let committed: Promise<void> | undefined
   if (record.leaseLost()) {
     // SPEC §9: the lease ran out before the origin answered: another replica may have written
     // since, so what this write saw is not known to be current. Dropped, as after a timeout.
     ctx.leaseLost = true
-    await record.commit({ kind: 'unknown' }, relatedKeys(gw, ctx, {}))
+    committed = record.commit({ kind: 'unknown' }, relatedKeys(gw, ctx, {}))
   } else if (response.statusCode >= 200 && response.statusCode < 300) {
     // The write response's own validators, when usable (an origin's tag for the written state).
     const own = (): Written | undefined => {
@@ -55,10 +56,12 @@ async function forwardWrite (gw: Gateway, ctx: RequestContext, body: WriteBody, 
     }
     // SPEC §10: the representation the write produced, read under the same lock.
     if (ctx.req.method !== 'DELETE' && wantsRepresentation(ctx.req.headers.prefer)) return answerWithRepresentation(gw, ctx, record, response, own)
-    await record.commit({ kind: 'written', written: own() }, relatedKeys(gw, ctx, response.headers))
+    committed = record.commit({ kind: 'written', written: own() }, relatedKeys(gw, ctx, response.headers))
   } else {
-    await record.commit({ kind: 'unchanged' })
+    committed = record.commit({ kind: 'unchanged' })
   }
+  // A store of this process took the update at once: no tick spent waiting for it.
+  if (committed !== undefined) await committed
   relayResponse(ctx, response)
 }
 

@@ -1,6 +1,6 @@
 import { principalOf } from '../http/credentials.ts'
 import { afterWrite, observe, variantKeyOf, type ValidatorEntry, type Validators, type Written } from '../validators/entry.ts'
-import { FencedError, type EntryUpdate } from '../validators/store.ts'
+import { FencedError, type EntryUpdate, type RelatedUpdate } from '../validators/store.ts'
 import type { Release } from '../lock/key-lock.ts'
 import type { RequestContext } from './context.ts'
 import type { Gateway } from './gateway.ts'
@@ -81,31 +81,44 @@ export class WriteRecord {
   }
 
   /**
-   * Resolves once what the write learned and its outcome are in the store: one atomic update of
-   * the resource, with the current validators of `related` (Location, Content-Location, the parent
-   * collection) dropped in the same call. Nothing is written when there is nothing to write.
+   * Puts what the write learned and its outcome in the store: one atomic update of the resource,
+   * with the current validators of `related` (Location, Content-Location, the parent collection)
+   * dropped in the same call. Nothing is written when there is nothing to write. A store of this
+   * process takes it at once and nothing is returned; otherwise the promise resolves once it is in.
    */
-  async commit (outcome: WriteOutcome, related: readonly string[] = []): Promise<void> {
+  commit (outcome: WriteOutcome, related: readonly string[] = []): Promise<void> | undefined {
     const learned = this.#learned
-    if (outcome.kind === 'unchanged' && learned.length === 0) return
+    if (outcome.kind === 'unchanged' && learned.length === 0) return undefined
     const depth = this.#ctx.settings!.historyDepth
     const now = Date.now()
     const drop: EntryUpdate = (old) => afterWrite(old, now, depth, undefined)
+    const read = this.#read
+    const working = this.entry
+    const update: EntryUpdate = (old) => {
+      // The steps are pure: on the entry it read (the store in this process, under the lock)
+      // the working copy is what they make of it, so they are not run again.
+      let entry = old
+      if (old === read) entry = working
+      else for (const step of learned) entry = step(entry)
+      if (outcome.kind === 'unchanged') return entry
+      return afterWrite(entry, now, depth, outcome.kind === 'written' ? outcome.written : undefined)
+    }
+    const alsoDrop = outcome.kind === 'unchanged' || related.length === 0 ? undefined : { keys: related, update: drop }
+    const { updateNow } = this.#gw.store
+    if (updateNow !== undefined && this.#lease?.holder === undefined) {
+      updateNow(this.#ctx.key!, update, alsoDrop)
+      return undefined
+    }
+    return this.#commitRemote(update, alsoDrop, drop, outcome.kind === 'unchanged')
+  }
+
+  /** commit() on a store that must be asked: fencing refusals and failures handled. */
+  async #commitRemote (update: EntryUpdate, alsoDrop: RelatedUpdate | undefined, drop: EntryUpdate, unchanged: boolean): Promise<void> {
     const gw = this.#gw
     const ctx = this.#ctx
     const key = ctx.key!
     try {
-      const read = this.#read
-      const working = this.entry
-      await gw.store.update(key, (old) => {
-        // The steps are pure: on the entry it read (the store in this process, under the lock)
-        // the working copy is what they make of it, so they are not run again.
-        let entry = old
-        if (old === read) entry = working
-        else for (const step of learned) entry = step(entry)
-        if (outcome.kind === 'unchanged') return entry
-        return afterWrite(entry, now, depth, outcome.kind === 'written' ? outcome.written : undefined)
-      }, outcome.kind === 'unchanged' || related.length === 0 ? undefined : { keys: related, update: drop }, this.#lease?.holder)
+      await gw.store.update(key, update, alsoDrop, this.#lease?.holder)
     } catch (err) {
       if (err instanceof FencedError) {
         // A newer holder of the lock exists: what it learned stands, this write's update is refused.
@@ -116,7 +129,7 @@ export class WriteRecord {
       // The store failed after the origin answered: the client still gets that answer. A write
       // that may have changed the resource must not leave its old validators current, so their
       // drop is retried until the store takes it or they are too old to be trusted anyway.
-      if (outcome.kind === 'unchanged') {
+      if (unchanged) {
         gw.logger.warn({ requestId: ctx.requestId, err: (err as Error).message }, 'validators not recorded')
         return
       }

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache'
 import { entrySize, type ValidatorEntry } from './entry.ts'
-import type { EntryUpdate, StoreStats, ValidatorStore } from './store.ts'
+import type { EntryUpdate, RelatedUpdate, StoreStats, ValidatorStore } from './store.ts'
 
 export interface MemoryStoreOptions {
   readonly maxEntries: number
@@ -35,6 +35,12 @@ export function createMemoryStore (options: MemoryStoreOptions): ValidatorStore 
     return entry
   }
 
+  const updateNow = (key: string, update: EntryUpdate, related?: RelatedUpdate): ValidatorEntry | undefined => {
+    const next = apply(key, update)
+    if (related !== undefined) for (const k of related.keys) if (k !== key) apply(k, related.update)
+    return next
+  }
+
   return {
     get (key) {
       return Promise.resolve(getNow(key))
@@ -45,10 +51,9 @@ export function createMemoryStore (options: MemoryStoreOptions): ValidatorStore 
     },
     peekIsStore: true,
     update (key, update, related) {
-      const next = apply(key, update)
-      if (related !== undefined) for (const k of related.keys) if (k !== key) apply(k, related.update)
-      return Promise.resolve(next)
+      return Promise.resolve(updateNow(key, update, related))
     },
+    updateNow,
     delete (key) {
       return Promise.resolve(lru.delete(key))
     },

@@ -71,6 +71,11 @@ export interface ValidatorStore {
    * holder of the resource's lock exists (FencedError), and releases the lock in the same call.
    */
   update (key: string, update: EntryUpdate, related?: RelatedUpdate, holder?: LockHolder): Promise<ValidatorEntry | undefined>
+  /**
+   * Does what `update` does (without a holder) and returns the new entry, where the store can do it
+   * with no round trip (a store of this process); absent on a store that must be asked over the network.
+   */
+  readonly updateNow?: (key: string, update: EntryUpdate, related?: RelatedUpdate) => ValidatorEntry | undefined
   /** Resolves to true when the key had an entry. */
   delete (key: string): Promise<boolean>
   /** Removes every entry; resolves to how many there were. */

@@ -45,6 +45,11 @@ export function countingStore (): CountingStore {
       calls.update++
       return inner.update(key, update, related)
     },
+    // The same update, done with no promise.
+    updateNow (key, update, related) {
+      calls.update++
+      return (inner.updateNow as NonNullable<ValidatorStore['updateNow']>)(key, update, related)
+    },
     delete: (key) => inner.delete(key),
     clear: () => inner.clear(),
     stats: () => inner.stats()
