@@ -129,25 +129,20 @@ export function readHandler (gw: Gateway, s: RouteSettings): Handler {
     if (response.statusCode !== 200) return relayResponse(ctx, response)
     const vary = parseVary(response.headers.vary)
     if (vary.includes('*')) return relayResponse(ctx, response)
+    let relay = always ? withSynthesizedTag : withOriginTags
+    if (auto) {
+      // Remember per route whether the origin sends strong ETags, so reads ask for what can be hashed.
+      const etag = firstValue(response.headers.etag)
+      const tag = etag === undefined ? undefined : parseEntityTag(etag)
+      if (tag !== undefined && !tag.weak) {
+        gw.weakOrigins.delete(route.id)
+      } else {
+        gw.weakOrigins.add(route.id)
+        relay = withSynthesizedTag
+      }
+    }
     // Awaited, not returned: an async function that returns a promise costs two more ticks.
-    if (always) {
-      await withSynthesizedTag(ctx, response, vary, entry)
-      return
-    }
-    if (!auto) {
-      await withOriginTags(ctx, response, vary, entry)
-      return
-    }
-    const etag = firstValue(response.headers.etag)
-    const tag = etag === undefined ? undefined : parseEntityTag(etag)
-    // Remember per route whether the origin sends strong ETags, so reads ask for what can be hashed.
-    if (tag !== undefined && !tag.weak) {
-      gw.weakOrigins.delete(route.id)
-      await withOriginTags(ctx, response, vary, entry)
-      return
-    }
-    gw.weakOrigins.add(route.id)
-    await withSynthesizedTag(ctx, response, vary, entry)
+    await relay(ctx, response, vary, entry)
   }
 }
 

@@ -76,24 +76,16 @@ export function historyOf (entry: ValidatorEntry | undefined): HistoryItem[] {
   })
 }
 
-
+/** Returns the history with `items` first (newest first), an older item with one of their ETags dropped, at most `depth` items. */
 function pushHistory (history: string, items: Array<string | undefined>, depth: number): string {
   const fresh = items.filter((h): h is string => h !== undefined)
   if (fresh.length === 0 || depth === 0) return history
-  // One superseded ETag (nearly every write): the earlier items are scanned in place.
-  if (fresh.length === 1) return pushOne(history, fresh[0], depth)
-  const tags = new Set(fresh.map(etagOfPacked))
-  return packList([...fresh, ...unpackList(history).filter((h) => !tags.has(etagOfPacked(h)))].slice(0, depth))
-}
-
-/** pushHistory of one item: the history with `item` first, an older item with its ETag dropped, at most `depth` items. */
-function pushOne (history: string, item: string, depth: number): string {
-  if (history === '') return item
-  const tag = etagOfPacked(item)
-  const kept = [item]
+  // One scan of the earlier items, stopped once `depth` are kept.
+  const tags = fresh.map(etagOfPacked)
+  const kept = fresh.length > depth ? fresh.slice(0, depth) : fresh
   for (const h of unpackList(history)) {
-    if (kept.length === depth) break
-    if (etagOfPacked(h) !== tag) kept.push(h)
+    if (kept.length >= depth) break
+    if (!tags.includes(etagOfPacked(h))) kept.push(h)
   }
   return packList(kept)
 }
