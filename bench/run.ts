@@ -138,9 +138,14 @@ async function main (): Promise<void> {
   for (const t of services) await wrk(`${t.service.url}/items/1`, 10, 1)
   // Every key the write scenarios use is cached first, so only the miss scenario looks anything up
   // (the stale-write cell checks that no request reached the origin).
+  // A slower machine gets longer runs, each from the first key again, until one reads them all.
   for (const key of ['ifgate', 'ifgate-exclusive']) {
-    const { result } = await wrk(`${byName.get(key)?.service.url}/`, 50, 4, join(BENCH, 'lua', 'warm-keys.lua'), { KEYS: '10000' })
-    if (result.requests < 10_000) throw new Error(`${key}: the warm-up read ${result.requests} of 10,000 keys`)
+    let read = 0
+    for (const seconds of [4, 12, 30]) {
+      read = (await wrk(`${byName.get(key)?.service.url}/`, 50, seconds, join(BENCH, 'lua', 'warm-keys.lua'), { KEYS: '10000' })).result.requests
+      if (read >= 10_000) break
+    }
+    if (read < 10_000) throw new Error(`${key}: the warm-up read ${read} of 10,000 keys in 30 s`)
   }
   // The write paths are warmed like the read path (JIT, lock, lookups), current and stale tags alike.
   for (const key of ['ifgate', 'ifgate-exclusive', 'ifgate-miss', 'write-floor', 'write-floor-shared']) await wrk(`${byName.get(key)?.service.url}/`, 50, 2, put, { IF_MATCH: ETAG, KEYS: '1000' })
@@ -153,8 +158,12 @@ async function main (): Promise<void> {
         const t = byName.get(name) as Target
         const stale = s.env?.IF_MATCH === STALE_TAG
         const before = s.countOrigin === true ? await originCount(o, stale) : undefined
+        // The other processes of the target core are stopped for the cell: an idle ifgate still
+        // wakes ~150 times a second for its timers, and the idle ones would tax the one measured.
+        const others = services.filter((o) => o.proxy && o !== t).map((o) => o.service.pid)
+        for (const pid of others) process.kill(pid, 'SIGSTOP')
         const cpu0 = cpuSeconds(t.service.pid)
-        const { result, command } = await wrk(`${t.service.url}${s.path}`, s.connections, SECONDS, s.script, s.env)
+        const { result, command } = await wrk(`${t.service.url}${s.path}`, s.connections, SECONDS, s.script, s.env).finally(() => { for (const pid of others) process.kill(pid, 'SIGCONT') })
         const cpu = cpuSeconds(t.service.pid) - cpu0
         const after = before === undefined ? undefined : await originCount(o, stale)
         const reached = before === undefined || after === undefined ? undefined : { writes: after.writes - before.writes, reads: after.reads - before.reads }
