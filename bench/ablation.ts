@@ -3,15 +3,15 @@
 // cut, next to the floor of the same scenario (bench/peers/), interleaved round by round with every
 // process on the target core (the pinning of `npm run bench`). What the cut ifgate still spends
 // over the floor is the request path itself; what each cut saves is that feature's price. While a
-// cell runs, every other process of the target core is stopped (SIGSTOP, SIGCONT after): an idle
-// ifgate still wakes for its timers, and ten of them would tax the one measured.
+// cell runs, every other process of the target core is stopped (procs.ts `alone`).
 // Writes results/ablation.md and .json (`--report`: the .md again from the .json). ROUNDS (5), CELL_SECONDS (4).
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ABLATIONS } from './lib/ablate.ts'
-import { CPUS, cpuSeconds, freePort, startService, stopAll, type Service } from './lib/procs.ts'
+import { CPUS, alone, cpuSeconds, freePort, startService, stopAll, type Service } from './lib/procs.ts'
+import { summary, type Summary } from './lib/report.ts'
 import { wrk } from './lib/wrk.ts'
 import { ETAG, STALE_TAG } from './origin.ts'
 
@@ -56,8 +56,6 @@ async function ifgate (name: string, origin: string, cut: string): Promise<Servi
 
 interface Measured { readonly scenario: string; readonly target: string; readonly round: number; readonly rps: number; readonly cpuUs: number; readonly non2xx: number }
 
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
-
 async function main (): Promise<void> {
   const started = Date.now()
   const originPort = await freePort()
@@ -69,7 +67,6 @@ async function main (): Promise<void> {
   }
   const variants = ['', ...ABLATIONS.map((a) => a.name), 'all']
   for (const cut of variants) services.set(cut === '' ? 'ifgate' : `ifgate −${cut}`, await ifgate(`ifgate-${cut === '' ? 'whole' : cut}`, origin.url, cut))
-  const ifgates = [...services.keys()].filter((n) => n.startsWith('ifgate'))
   // Warm every process: JIT, keep-alive pools, and the 1,000 keys the writes use cached.
   for (const [name, s] of services) {
     await wrk(`${s.url}/`, 50, 2, join(BENCH, 'lua', 'warm-keys.lua'), { KEYS: '1000' })
@@ -81,10 +78,9 @@ async function main (): Promise<void> {
       const targets = [sc.floor, 'ifgate', ...sc.cuts.map((c) => `ifgate −${c}`), 'ifgate −all']
       for (const target of targets) {
         const s = services.get(target) as Service
-        const others = [...services.values()].filter((o) => o !== s)
-        for (const o of others) process.kill(o.pid, 'SIGSTOP')
+        const others = [...services.values()].filter((o) => o !== s).map((o) => o.pid)
         const cpu0 = cpuSeconds(s.pid)
-        const { result } = await wrk(`${s.url}${sc.path}`, 50, SECONDS, sc.script, sc.env).finally(() => { for (const o of others) process.kill(o.pid, 'SIGCONT') })
+        const { result } = await alone(others, () => wrk(`${s.url}${sc.path}`, 50, SECONDS, sc.script, sc.env))
         const cpuUs = ((cpuSeconds(s.pid) - cpu0) * 1e6) / result.requests
         cells.push({ scenario: sc.name, target, round, rps: result.rps, cpuUs, non2xx: result.non2xx })
         process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(0)} s] round ${round} ${sc.name} ${target}: ${result.rps.toFixed(0)} req/s, ${cpuUs.toFixed(1)} µs CPU/req\n`)
@@ -92,22 +88,21 @@ async function main (): Promise<void> {
     }
   }
   for (const s of [...services.values(), origin]) await s.stop()
-  writeReport(cells, ifgates.length, (Date.now() - started) / 1000)
+  writeReport(cells, variants.length, (Date.now() - started) / 1000, new Date().toISOString())
 }
 
-function writeReport (cells: readonly Measured[], processes: number, wallSeconds: number): void {
+function writeReport (cells: readonly Measured[], processes: number, wallSeconds: number, date: string): void {
   /** CPU µs per request of a target in each round, in round order. */
   const rounds = (scenario: string, target: string): number[] => cells.filter((c) => c.scenario === scenario && c.target === target).sort((a, b) => a.round - b.round).map((c) => c.cpuUs)
   /** What a cut saves, paired round by round with the whole ifgate measured in the same round. */
-  const savedBy = (scenario: string, target: string): { median: number; min: number; max: number } => {
+  const savedBy = (scenario: string, target: string): Summary => {
     const whole = rounds(scenario, 'ifgate')
-    const diffs = rounds(scenario, target).map((cpu, i) => whole[i] - cpu)
-    return { median: median(diffs), min: Math.min(...diffs), max: Math.max(...diffs) }
+    return summary(rounds(scenario, target).map((cpu, i) => whole[i] - cpu))
   }
   const lines: string[] = [
     '# ifgate benchmark: what each per-request feature costs in place',
     '',
-    `Machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores. Node ${process.version}. ${new Date().toISOString()}. Wall time ${wallSeconds.toFixed(0)} s.`,
+    `Machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores. Node ${process.version}. ${date}. Wall time ${wallSeconds.toFixed(0)} s.`,
     `\`npm run bench:ablation\`: ${processes} ifgate processes (whole, one per cut, all cuts; ownership \`exclusive\`) and each scenario's floor, all pinned to the target core, every one but the measured stopped (SIGSTOP) during a cell; \`wrk -t1 -c50\`, ${ROUNDS} rounds of ${SECONDS} s cells, interleaved; medians. A cut removes a feature's lines from src/ as the modules load (bench/lib/ablate.ts): the ifgate it leaves breaks the SPEC and is measured only to price the feature. A cut's saving is the difference of two cells of the same round; where its min–max spans zero, the feature's price is below what this run can tell.`,
     '',
     '| cut | what goes |',
@@ -115,11 +110,11 @@ function writeReport (cells: readonly Measured[], processes: number, wallSeconds
     ...ABLATIONS.map((a) => `| \`${a.name}\` | ${a.what} |`),
     ''
   ]
-  const summary: Record<string, unknown>[] = []
+  const rows: Record<string, unknown>[] = []
   for (const sc of SCENARIOS) {
     const of = (target: string): { rps: number; cpu: number; non2xx: number } => {
       const mine = cells.filter((c) => c.scenario === sc.name && c.target === target)
-      return { rps: median(mine.map((c) => c.rps)), cpu: median(mine.map((c) => c.cpuUs)), non2xx: Math.max(...mine.map((c) => c.non2xx)) }
+      return { rps: summary(mine.map((c) => c.rps)).median, cpu: summary(mine.map((c) => c.cpuUs)).median, non2xx: Math.max(...mine.map((c) => c.non2xx)) }
     }
     const floor = of(sc.floor)
     lines.push(`## ${sc.name}`, '', `Floor: \`${sc.floor}\` (bench/peers/${FLOORS[sc.floor][0]}).`, '', '| target | req/s | / floor | CPU µs/req | CPU saved by the cut, µs/req: median of the rounds (min–max) | non-2xx/3xx (most in a round) |', '|---|---|---|---|---|---|')
@@ -128,26 +123,25 @@ function writeReport (cells: readonly Measured[], processes: number, wallSeconds
       const saved = target.startsWith('ifgate −') ? savedBy(sc.name, target) : undefined
       const text = saved === undefined ? '' : `${saved.median.toFixed(1)} (${saved.min.toFixed(1)} – ${saved.max.toFixed(1)})`
       lines.push(`| ${target} | ${m.rps.toFixed(0)} | ${(m.rps / floor.rps).toFixed(2)} | ${m.cpu.toFixed(1)} | ${text} | ${m.non2xx} |`)
-      summary.push({ scenario: sc.name, target, rps: m.rps, perFloor: m.rps / floor.rps, cpuUs: m.cpu, savedUs: saved })
+      rows.push({ scenario: sc.name, target, rps: m.rps, perFloor: m.rps / floor.rps, cpuUs: m.cpu, savedUs: saved })
     }
     row(sc.floor)
     row('ifgate')
     for (const c of sc.cuts) row(`ifgate −${c}`)
     row('ifgate −all')
     const all = savedBy(sc.name, 'ifgate −all')
-    const over = (target: string): number => median(rounds(sc.name, 'ifgate').map((w, i) => w - rounds(sc.name, target)[i]))
-    lines.push('', `ifgate spends ${over(sc.floor).toFixed(1)} µs of CPU per request over the floor (median of the rounds); all the cuts at once save ${all.median.toFixed(1)} µs, less in none of the ${ROUNDS} rounds than ${all.min.toFixed(1)}. The floor still writes its access-log line; the ifgate with every cut writes none.`, '')
+    lines.push('', `ifgate spends ${savedBy(sc.name, sc.floor).median.toFixed(1)} µs of CPU per request over the floor (median of the rounds); all the cuts at once save ${all.median.toFixed(1)} µs, less in none of the ${ROUNDS} rounds than ${all.min.toFixed(1)}. The floor still writes its access-log line; the ifgate with every cut writes none.`, '')
   }
   const dir = join(BENCH, 'results')
   writeFileSync(join(dir, 'ablation.md'), lines.join('\n'))
-  writeFileSync(join(dir, 'ablation.json'), JSON.stringify({ node: process.version, machine: cpus()[0]?.model, rounds: ROUNDS, seconds: SECONDS, processes, wallSeconds, cells, summary }, null, 2) + '\n')
+  writeFileSync(join(dir, 'ablation.json'), JSON.stringify({ node: process.version, machine: cpus()[0]?.model, rounds: ROUNDS, seconds: SECONDS, processes, wallSeconds, date, cells, summary: rows }, null, 2) + '\n')
 }
 
 process.on('SIGINT', () => { stopAll(); process.exit(130) })
 /** `--report`: writes results/ablation.md again from results/ablation.json (after a change to the report). */
 function reportAgain (): void {
-  const run = JSON.parse(readFileSync(join(BENCH, 'results', 'ablation.json'), 'utf8')) as { cells: Measured[]; processes: number; wallSeconds: number }
-  writeReport(run.cells, run.processes, run.wallSeconds)
+  const run = JSON.parse(readFileSync(join(BENCH, 'results', 'ablation.json'), 'utf8')) as { cells: Measured[]; processes: number; wallSeconds: number; date: string }
+  writeReport(run.cells, run.processes, run.wallSeconds, run.date)
 }
 
 const run = process.argv.includes('--report') ? Promise.resolve(reportAgain()) : main()

@@ -10,7 +10,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
-import { CPUS, cpuSeconds, freePort, startService, stopAll, type Service } from './lib/procs.ts'
+import { CPUS, alone, cpuSeconds, freePort, startService, stopAll, type Service } from './lib/procs.ts'
 import { wrk } from './lib/wrk.ts'
 import { ETAG, STALE_TAG } from './origin.ts'
 import { report, type Cell, type Run } from './lib/report.ts'
@@ -158,12 +158,10 @@ async function main (): Promise<void> {
         const t = byName.get(name) as Target
         const stale = s.env?.IF_MATCH === STALE_TAG
         const before = s.countOrigin === true ? await originCount(o, stale) : undefined
-        // The other processes of the target core are stopped for the cell: an idle ifgate still
-        // wakes ~150 times a second for its timers, and the idle ones would tax the one measured.
+        // The other proxies of the target core are stopped for the cell.
         const others = services.filter((o) => o.proxy && o !== t).map((o) => o.service.pid)
-        for (const pid of others) process.kill(pid, 'SIGSTOP')
         const cpu0 = cpuSeconds(t.service.pid)
-        const { result, command } = await wrk(`${t.service.url}${s.path}`, s.connections, SECONDS, s.script, s.env).finally(() => { for (const pid of others) process.kill(pid, 'SIGCONT') })
+        const { result, command } = await alone(others, () => wrk(`${t.service.url}${s.path}`, s.connections, SECONDS, s.script, s.env))
         const cpu = cpuSeconds(t.service.pid) - cpu0
         const after = before === undefined ? undefined : await originCount(o, stale)
         const reached = before === undefined || after === undefined ? undefined : { writes: after.writes - before.writes, reads: after.reads - before.reads }

@@ -27,9 +27,9 @@ export interface Run {
   readonly cells: readonly Cell[]
 }
 
-interface Summary { median: number; min: number; max: number }
+export interface Summary { median: number; min: number; max: number }
 
-function summary (values: number[]): Summary {
+export function summary (values: number[]): Summary {
   const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b)
   if (sorted.length === 0) return { median: NaN, min: NaN, max: NaN }
   const mid = Math.floor(sorted.length / 2)
