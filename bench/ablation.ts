@@ -30,27 +30,37 @@ interface Scenario {
   readonly env?: Record<string, string>
   /** The peer of bench/peers that does the least this scenario must do. */
   readonly floor: string
-  /** The ablations that touch this scenario's path. */
+  /** The ablations that touch this scenario's path, measured one by one (all of them are also cut at once). */
   readonly cuts: readonly string[]
+  /** The route's ownership (SPEC §3); `shared` asks the origin under the lock on every write. */
+  readonly ownership: 'exclusive' | 'shared'
 }
 
 const SCENARIOS: readonly Scenario[] = [
-  { name: 'GET c50', path: '/items/1', floor: 'contract-floor', cuts: ['log', 'metrics', 'window', 'track', 'gone', 'target'] },
-  { name: 'PUT current If-Match, exclusive (1,000 keys)', path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '1000' }, floor: 'write-floor', cuts: ['log', 'metrics', 'window', 'track', 'gone', 'target'] },
-  { name: 'PUT stale If-Match, 412 at the edge (1,000 keys)', path: '/', script: put, env: { IF_MATCH: STALE_TAG, KEYS: '1000' }, floor: 'edge-floor', cuts: ['log', 'metrics', 'window', 'diagnoses', 'diagnose', 'track', 'gone', 'target'] }
+  { name: 'GET c50', path: '/items/1', floor: 'contract-floor', cuts: ['log', 'metrics', 'window', 'track', 'gone', 'target'], ownership: 'exclusive' },
+  { name: 'PUT current If-Match, exclusive (1,000 keys)', path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '1000' }, floor: 'write-floor', cuts: ['log', 'metrics', 'window', 'track', 'gone', 'target'], ownership: 'exclusive' },
+  { name: 'PUT current If-Match, shared (1,000 keys)', path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '1000' }, floor: 'write-floor-shared', cuts: [], ownership: 'shared' },
+  { name: 'PUT stale If-Match, 412 at the edge (1,000 keys)', path: '/', script: put, env: { IF_MATCH: STALE_TAG, KEYS: '1000' }, floor: 'edge-floor', cuts: ['log', 'metrics', 'window', 'diagnoses', 'diagnose', 'track', 'gone', 'target'], ownership: 'exclusive' }
 ]
+
+/** Returns the name of the ifgate measured in a scenario: whole (no cut), or with `cut` (a cut's name, or `all`). */
+function ifgateOf (sc: Scenario, cut?: string): string {
+  const whole = sc.ownership === 'shared' ? 'ifgate (shared)' : 'ifgate'
+  return cut === undefined ? whole : `${whole} −${cut}`
+}
 
 const FLOORS: Record<string, [string, Record<string, string>]> = {
   'contract-floor': ['bare-undici.ts', { CONTRACT: '1' }],
   'write-floor': ['write-floor.ts', {}],
+  'write-floor-shared': ['write-floor.ts', { SHARED: '1' }],
   'edge-floor': ['edge-floor.ts', {}]
 }
 
-/** Starts ifgate (exclusive ownership, validators kept for the run) with the ablations `cut`. */
-async function ifgate (name: string, origin: string, cut: string): Promise<Service> {
+/** Starts ifgate (validators kept for the run) with the ablations `cut`. */
+async function ifgate (name: string, origin: string, cut: string, ownership: Scenario['ownership']): Promise<Service> {
   const port = await freePort()
   const file = join(tmp, `${name}.json`)
-  writeFileSync(file, JSON.stringify({ listen: `127.0.0.1:${port}`, admin: { listen: `127.0.0.1:${await freePort()}` }, routes: [{ path: '/', origin }], defaults: { ownership: 'exclusive', validatorTtlMs: 3_600_000 } }))
+  writeFileSync(file, JSON.stringify({ listen: `127.0.0.1:${port}`, admin: { listen: `127.0.0.1:${await freePort()}` }, routes: [{ path: '/', origin }], defaults: { ownership, validatorTtlMs: 3_600_000 } }))
   return startService(name, NODE, ['--import', join(BENCH, 'lib', 'ablate.ts'), join(ROOT, 'bin', 'ifgate.js'), '--config', file], port, { ABLATE: cut }, CPUS.target)
 }
 
@@ -66,16 +76,18 @@ async function main (): Promise<void> {
     services.set(name, await startService(name, NODE, [join(BENCH, 'peers', file)], port, { PORT: String(port), ORIGIN: origin.url, ...env }, CPUS.target))
   }
   const variants = ['', ...ABLATIONS.map((a) => a.name), 'all']
-  for (const cut of variants) services.set(cut === '' ? 'ifgate' : `ifgate −${cut}`, await ifgate(`ifgate-${cut === '' ? 'whole' : cut}`, origin.url, cut))
+  for (const cut of variants) services.set(cut === '' ? 'ifgate' : `ifgate −${cut}`, await ifgate(`ifgate-${cut === '' ? 'whole' : cut}`, origin.url, cut, 'exclusive'))
+  // A shared route's ifgate, whole and with every cut: its writes ask the origin under the lock.
+  for (const cut of ['', 'all']) services.set(cut === '' ? 'ifgate (shared)' : 'ifgate (shared) −all', await ifgate(`ifgate-shared-${cut === '' ? 'whole' : cut}`, origin.url, cut, 'shared'))
   // Warm every process: JIT, keep-alive pools, and the 1,000 keys the writes use cached.
   for (const [name, s] of services) {
     await wrk(`${s.url}/`, 50, 2, join(BENCH, 'lua', 'warm-keys.lua'), { KEYS: '1000' })
-    if (name.startsWith('ifgate') || name === 'write-floor') await wrk(`${s.url}/`, 50, 2, put, { IF_MATCH: ETAG, KEYS: '1000' })
+    if (name.startsWith('ifgate') || name.startsWith('write-floor')) await wrk(`${s.url}/`, 50, 2, put, { IF_MATCH: ETAG, KEYS: '1000' })
   }
   const cells: Measured[] = []
   for (let round = 1; round <= ROUNDS; round++) {
     for (const sc of SCENARIOS) {
-      const targets = [sc.floor, 'ifgate', ...sc.cuts.map((c) => `ifgate −${c}`), 'ifgate −all']
+      const targets = [sc.floor, ifgateOf(sc), ...sc.cuts.map((c) => ifgateOf(sc, c)), ifgateOf(sc, 'all')]
       for (const target of targets) {
         const s = services.get(target) as Service
         const others = [...services.values()].filter((o) => o !== s).map((o) => o.pid)
@@ -88,22 +100,22 @@ async function main (): Promise<void> {
     }
   }
   for (const s of [...services.values(), origin]) await s.stop()
-  writeReport(cells, variants.length, (Date.now() - started) / 1000, new Date().toISOString())
+  writeReport(cells, variants.length + 2, (Date.now() - started) / 1000, new Date().toISOString())
 }
 
 function writeReport (cells: readonly Measured[], processes: number, wallSeconds: number, date: string): void {
   /** CPU µs per request of a target in each round, in round order. */
   const rounds = (scenario: string, target: string): number[] => cells.filter((c) => c.scenario === scenario && c.target === target).sort((a, b) => a.round - b.round).map((c) => c.cpuUs)
   /** What a cut saves, paired round by round with the whole ifgate measured in the same round. */
-  const savedBy = (scenario: string, target: string): Summary => {
-    const whole = rounds(scenario, 'ifgate')
-    return summary(rounds(scenario, target).map((cpu, i) => whole[i] - cpu))
+  const savedBy = (sc: Scenario, target: string): Summary => {
+    const whole = rounds(sc.name, ifgateOf(sc))
+    return summary(rounds(sc.name, target).map((cpu, i) => whole[i] - cpu))
   }
   const lines: string[] = [
     '# ifgate benchmark: what each per-request feature costs in place',
     '',
     `Machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores. Node ${process.version}. ${date}. Wall time ${wallSeconds.toFixed(0)} s.`,
-    `\`npm run bench:ablation\`: ${processes} ifgate processes (whole, one per cut, all cuts; ownership \`exclusive\`) and each scenario's floor, all pinned to the target core, every one but the measured stopped (SIGSTOP) during a cell; \`wrk -t1 -c50\`, ${ROUNDS} rounds of ${SECONDS} s cells, interleaved; medians. A cut removes a feature's lines from src/ as the modules load (bench/lib/ablate.ts): the ifgate it leaves breaks the SPEC and is measured only to price the feature. A cut's saving is the difference of two cells of the same round; where its min–max spans zero, the feature's price is below what this run can tell.`,
+    `\`npm run bench:ablation\`: ${processes} ifgate processes (ownership \`exclusive\`: whole, one per cut, all cuts; \`shared\`: whole, all cuts) and each scenario's floor, all pinned to the target core, every one but the measured stopped (SIGSTOP) during a cell; \`wrk -t1 -c50\`, ${ROUNDS} rounds of ${SECONDS} s cells, interleaved; medians. A cut removes a feature's lines from src/ as the modules load (bench/lib/ablate.ts): the ifgate it leaves breaks the SPEC and is measured only to price the feature. A cut's saving is the difference of two cells of the same round; where its min–max spans zero, the feature's price is below what this run can tell.`,
     '',
     '| cut | what goes |',
     '|---|---|',
@@ -120,17 +132,17 @@ function writeReport (cells: readonly Measured[], processes: number, wallSeconds
     lines.push(`## ${sc.name}`, '', `Floor: \`${sc.floor}\` (bench/peers/${FLOORS[sc.floor][0]}).`, '', '| target | req/s | / floor | CPU µs/req | CPU saved by the cut, µs/req: median of the rounds (min–max) | non-2xx/3xx (most in a round) |', '|---|---|---|---|---|---|')
     const row = (target: string): void => {
       const m = of(target)
-      const saved = target.startsWith('ifgate −') ? savedBy(sc.name, target) : undefined
+      const saved = target.startsWith(`${ifgateOf(sc)} −`) ? savedBy(sc, target) : undefined
       const text = saved === undefined ? '' : `${saved.median.toFixed(1)} (${saved.min.toFixed(1)} – ${saved.max.toFixed(1)})`
       lines.push(`| ${target} | ${m.rps.toFixed(0)} | ${(m.rps / floor.rps).toFixed(2)} | ${m.cpu.toFixed(1)} | ${text} | ${m.non2xx} |`)
       rows.push({ scenario: sc.name, target, rps: m.rps, perFloor: m.rps / floor.rps, cpuUs: m.cpu, savedUs: saved })
     }
     row(sc.floor)
-    row('ifgate')
-    for (const c of sc.cuts) row(`ifgate −${c}`)
-    row('ifgate −all')
-    const all = savedBy(sc.name, 'ifgate −all')
-    lines.push('', `ifgate spends ${savedBy(sc.name, sc.floor).median.toFixed(1)} µs of CPU per request over the floor (median of the rounds); all the cuts at once save ${all.median.toFixed(1)} µs, less in none of the ${ROUNDS} rounds than ${all.min.toFixed(1)}. The floor still writes its access-log line; the ifgate with every cut writes none.`, '')
+    row(ifgateOf(sc))
+    for (const c of sc.cuts) row(ifgateOf(sc, c))
+    row(ifgateOf(sc, 'all'))
+    const all = savedBy(sc, ifgateOf(sc, 'all'))
+    lines.push('', `ifgate spends ${savedBy(sc, sc.floor).median.toFixed(1)} µs of CPU per request over the floor (median of the rounds); all the cuts at once save ${all.median.toFixed(1)} µs, less in none of the ${ROUNDS} rounds than ${all.min.toFixed(1)}. The floor still writes its access-log line; the ifgate with every cut writes none.`, '')
   }
   const dir = join(BENCH, 'results')
   writeFileSync(join(dir, 'ablation.md'), lines.join('\n'))
