@@ -6,11 +6,15 @@
 // write cell (bench/lua/put.lua over 1,000 keys); PEERS: more programs of bench/peers to measure
 // alongside, comma-separated (`edge-floor`, `write-floor`, `contract-floor` for bare-undici.ts with CONTRACT=1,
 // `write-floor-shared` for write-floor.ts with SHARED=1).
+// CONTEST=1, with two variants: both loaded at once on their shared core, each by its own wrk with
+// half the connections, every other target stopped meanwhile; whatever slows the machine slows
+// both, so the share each serves tells two builds apart where cells measured one after the other
+// move by more than the difference. Prints each round's B/A ratio of requests served.
 import { writeFileSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { CPUS, cpuSeconds, freePort, startService, type Service } from './lib/procs.ts'
+import { CPUS, alone, cpuSeconds, freePort, startService, type Service } from './lib/procs.ts'
 import { wrk } from './lib/wrk.ts'
 
 interface Variant { readonly name: string; readonly bin: string; readonly config: Record<string, unknown> }
@@ -50,6 +54,11 @@ for (const v of variants) {
   targets.push(await startService(v.name, NODE, [resolve(v.bin), '--config', file], port, {}, CPUS.target))
 }
 for (const t of targets) await wrk(`${t.url}/`, 50, 2, join(BENCH, 'lua', 'warm-keys.lua'), { KEYS: '1000' })
+if (process.env.CONTEST === '1') {
+  await contest()
+  for (const t of [...targets, origin]) await t.stop()
+  process.exit(0)
+}
 const cells = new Map<string, { rps: number[]; cpu: number[] }>()
 for (let round = 0; round < rounds; round++) {
   for (const t of targets) {
@@ -61,7 +70,27 @@ for (let round = 0; round < rounds; round++) {
     cells.set(t.name, cell)
   }
 }
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+function median (xs: number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+}
+
+/** CONTEST=1: the two variants loaded at once, round by round; prints what B served per request A served. */
+async function contest (): Promise<void> {
+  const [a, b] = targets.slice(-2)
+  if (variants.length !== 2) throw new Error('CONTEST=1 takes exactly two variants')
+  const others = targets.filter((t) => t !== a && t !== b).map((t) => t.pid)
+  // The write paths warmed too, so that neither build is measured while its JIT catches up.
+  if (script !== undefined) for (const t of [a, b]) await wrk(`${t.url}/`, 50, 2, script, scriptEnv)
+  const ratios: number[] = []
+  for (let round = 1; round <= rounds; round++) {
+    const cpu = [cpuSeconds(a.pid), cpuSeconds(b.pid)]
+    const [ra, rb] = await alone(others, () => Promise.all([a, b].map((t) => wrk(`${t.url}${path}`, Math.max(1, Math.round(connections / 2)), seconds, script, scriptEnv))))
+    const us = [a, b].map((t, i) => ((cpuSeconds(t.pid) - cpu[i]) * 1e6) / [ra, rb][i].result.requests)
+    ratios.push(rb.result.requests / ra.result.requests)
+    process.stdout.write(`round ${round}: ${a.name} ${ra.result.requests} (${us[0].toFixed(1)} µs CPU/req), ${b.name} ${rb.result.requests} (${us[1].toFixed(1)} µs CPU/req), ${b.name}/${a.name} ${ratios[ratios.length - 1].toFixed(3)}\n`)
+  }
+  process.stdout.write(`${b.name}/${a.name}: median ${median(ratios).toFixed(3)} (${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)})\n`)
+}
 const bare = median(cells.get('bare-undici')?.rps ?? [NaN])
 for (const [name, c] of cells) {
   process.stdout.write(`${name.padEnd(16)} ${median(c.rps).toFixed(0).padStart(7)} req/s  ${median(c.cpu).toFixed(1).padStart(6)} µs CPU/req  ${(median(c.rps) / bare).toFixed(2)}× bare\n`)

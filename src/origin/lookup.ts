@@ -43,7 +43,8 @@ export interface LookupOptions {
 export async function lookupValidators (dispatcher: Dispatcher, options: LookupOptions): Promise<LookupResult> {
   const { policy } = options
   const timeoutMs = policy.timeouts.lookupMs
-  const headers = { ...options.headers, 'accept-encoding': 'identity' }
+  // A body is hashed only in the identity coding: asked for here unless the caller's fields already do.
+  const headers = options.headers['accept-encoding'] === 'identity' ? options.headers : { ...options.headers, 'accept-encoding': 'identity' }
   let timedOut: IfgateError | undefined
   let abort: ((reason: Error) => void) | undefined
   const timer = setTimeout(() => {

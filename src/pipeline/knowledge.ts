@@ -13,6 +13,8 @@ import { principalOf } from '../http/credentials.ts'
 export interface Knowledge extends WriteKnowledge {
   readonly variants: readonly Validators[]
   readonly lookup: LookupResult | undefined
+  /** The entry it was read from (the write's working copy at the time). */
+  readonly entry: ValidatorEntry | undefined
 }
 
 /**
@@ -44,7 +46,7 @@ function factsOf (variants: readonly Validators[], entry: ValidatorEntry | undef
  * decides who may read), without conditionals, Range or body fields (SPEC §2).
  */
 function lookupHeaders (ctx: RequestContext): Record<string, string | string[]> {
-  return originRequestHeaders(ctx.req, { requestId: ctx.requestId, stripConditionals: true, noContent: true, noRange: true, trustForwarded: ctx.settings!.trustForwarded, host: ctx.host })
+  return originRequestHeaders(ctx.req, { requestId: ctx.requestId, stripConditionals: true, noContent: true, noRange: true, identity: true, trustForwarded: ctx.settings!.trustForwarded, host: ctx.host })
 }
 
 /**
@@ -65,24 +67,31 @@ export class LookupDenied extends Error {
 
 /**
  * Resolves to what the origin says is current, learned into the write's record (committed with
- * the write, SPEC §3 lookup). Rejects with LookupDenied, or an IfgateError (502/504).
+ * the write, SPEC §3 lookup). `cached`: what the cache knew, read from the record before the
+ * lookup. Rejects with LookupDenied, or an IfgateError (502/504).
  */
-export async function lookUp (gw: Gateway, ctx: RequestContext, record: WriteRecord, wantBody: boolean): Promise<Knowledge> {
+export async function lookUp (gw: Gateway, ctx: RequestContext, record: WriteRecord, wantBody: boolean, cached?: Knowledge): Promise<Knowledge> {
   const route = ctx.route!
   const started = performance.now()
   try {
     const result = await lookupValidators(ctx.settings!.pool, { path: ctx.path, headers: lookupHeaders(ctx), policy: route.policy, wantBody })
     if (result.kind === 'denied') throw new LookupDenied(result.status, result.headers)
     if (result.kind === 'absent') {
-      return { current: undefined, variants: [], synthesized: false, source: 'origin', lookup: result, facts: factsOf([], record.entry) }
+      return { current: undefined, variants: [], synthesized: false, source: 'origin', lookup: result, facts: factsOf([], record.entry), entry: record.entry }
     }
     record.learn(result.validators, result.vary)
+    const synthesized = result.validators.source === 'synthesized'
+    // The origin confirmed what the cache held, and the entry is as it was: the variants decoded
+    // for the decision on the cache are this client's, with nothing to decode again.
+    if (cached !== undefined && cached.entry === record.entry) {
+      return { current: cached.current, variants: cached.variants, synthesized, source: 'origin', lookup: result, facts: cached.facts, entry: record.entry }
+    }
     // What this client was just shown, and what the cache holds for its own principal: never
     // validators another client's credentials revealed.
     const principal = principalOf(ctx.req.headers)
     const mine = cachedVariants(record.entry, route, ctx.req.headers)?.filter((v) => v.principal === principal)
     const variants = mine === undefined || mine.length === 0 ? [result.validators] : mine
-    return { current: currentOf(variants), variants, synthesized: result.validators.source === 'synthesized', source: 'origin', lookup: result, facts: factsOf(variants, record.entry) }
+    return { current: currentOf(variants), variants, synthesized, source: 'origin', lookup: result, facts: factsOf(variants, record.entry), entry: record.entry }
   } finally {
     ctx.lookupMs = (ctx.lookupMs ?? 0) + (performance.now() - started)
   }
@@ -104,6 +113,7 @@ export function cachedKnowledge (ctx: RequestContext, record: WriteRecord): Know
     synthesized: variants.some((v) => v.source === 'synthesized'),
     source: 'cache',
     lookup: undefined,
-    facts: factsOf(variants, record.entry)
+    facts: factsOf(variants, record.entry),
+    entry: record.entry
   }
 }

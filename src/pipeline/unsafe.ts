@@ -80,23 +80,32 @@ interface Decided {
 }
 
 /**
- * Returns the write decision (decideWrite) on what the cache knows, or undefined when the decision
- * asks for a lookup (lookUpAndDecide).
+ * Returns the write decision (decideWrite) on what the cache knows; a `look-up` decision is taken
+ * again on the origin's answer (decide).
  */
-function decideOnCache (ctx: RequestContext, c: Conditionals, record: WriteRecord, gone: AbortSignal): Decided | undefined {
+function decideOnCache (ctx: RequestContext, c: Conditionals, record: WriteRecord, gone: AbortSignal): Decided {
   const conditional = isConditionalWrite(c)
   const cached = conditional ? cachedKnowledge(ctx, record) : undefined
   if (conditional) ctx.cache = cached === undefined ? 'miss' : 'hit'
   const first = decideWrite(ctx.req.method as string, c, cached ?? 'unknown', ctx.route!.policy, { clientGone: gone.aborted })
-  return first.action === 'look-up' ? undefined : { decision: first, knowledge: cached, lookupError: undefined, denied: undefined }
+  return { decision: first, knowledge: cached, lookupError: undefined, denied: undefined }
 }
 
-/** Resolves to the write decision taken on a lookup at the origin, what the lookup taught recorded in `record`. */
-async function lookUpAndDecide (gw: Gateway, ctx: RequestContext, c: Conditionals, record: WriteRecord, gone: AbortSignal): Promise<Decided> {
+/** Resolves to the write decision on the cache, or, where that asks for a lookup, on the origin's answer (lookUpAndDecide). */
+function decide (gw: Gateway, ctx: RequestContext, c: Conditionals, record: WriteRecord, gone: AbortSignal): Decided | Promise<Decided> {
+  const onCache = decideOnCache(ctx, c, record, gone)
+  return onCache.decision.action === 'look-up' ? lookUpAndDecide(gw, ctx, c, record, gone, onCache.knowledge) : onCache
+}
+
+/**
+ * Resolves to the write decision taken on a lookup at the origin, what the lookup taught recorded
+ * in `record`; `cached`: what the cache knew before it.
+ */
+async function lookUpAndDecide (gw: Gateway, ctx: RequestContext, c: Conditionals, record: WriteRecord, gone: AbortSignal, cached: Knowledge | undefined): Promise<Decided> {
   const policy = ctx.route!.policy
   const method = ctx.req.method as string
   try {
-    const knowledge = await lookUp(gw, ctx, record, false)
+    const knowledge = await lookUp(gw, ctx, record, false, cached)
     return { decision: decideWrite(method, c, knowledge, policy, { clientGone: gone.aborted }), knowledge, lookupError: undefined, denied: undefined }
   } catch (err) {
     if (!(err instanceof IfgateError) && !(err instanceof LookupDenied)) throw err
@@ -113,7 +122,7 @@ async function lookUpAndDecide (gw: Gateway, ctx: RequestContext, c: Conditional
  */
 async function answeredBeforeBody (gw: Gateway, ctx: RequestContext, c: Conditionals, gone: AbortSignal): Promise<boolean> {
   const record = await WriteRecord.read(gw, ctx)
-  const { decision, knowledge, denied } = decideOnCache(ctx, c, record, gone) ?? await lookUpAndDecide(gw, ctx, c, record, gone)
+  const { decision, knowledge, denied } = await decide(gw, ctx, c, record, gone)
   if (denied !== undefined) {
     sendDenied(ctx, denied.status, denied.headers)
   } else if (decision.action === 'edge-412' && knowledge !== undefined) {
@@ -239,7 +248,9 @@ function underLock (gw: Gateway): Step<WriteState> {
     }
     try {
       const record = WriteRecord.readNow(gw, ctx, release) ?? await WriteRecord.read(gw, ctx, release)
-      const decided = decideOnCache(ctx, w.c, record, w.gone) ?? await lookUpAndDecide(gw, ctx, w.c, record, w.gone)
+      // A decision the cache takes costs no promise hop.
+      const pending = decide(gw, ctx, w.c, record, w.gone)
+      const decided = pending instanceof Promise ? await pending : pending
       await carryOut(gw, ctx, w.c, w.body as WriteBody, record, decided)
     } finally {
       release()
