@@ -25,8 +25,9 @@ function readDate (lines: readonly string[] | undefined, nowSeconds: number | un
 }
 
 /**
- * Returns the parsed conditional fields of a request. `headers` is Node's `req.headersDistinct`
- * shape (every value an array of field lines); `nowSeconds` anchors two-digit rfc850 years.
+ * Returns the parsed conditional fields of a request. `headers` has the shape of Node's
+ * `req.headersDistinct` (every value an array of field lines; `conditionalLines` reads them);
+ * `nowSeconds` anchors two-digit rfc850 years.
  * Never throws on wire input.
  */
 export function readConditionals (headers: Readonly<Record<string, readonly string[] | undefined>>, nowSeconds?: number): Conditionals {

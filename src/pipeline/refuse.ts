@@ -1,5 +1,6 @@
 import type { Conditionals } from '../http/conditionals.ts'
 import type { Decision, PreconditionHeader } from '../http/preconditions.ts'
+import { conditionalLines } from '../http/fields.ts'
 import { diagnose, needsCurrentDigest, type Diagnosis } from '../diagnosis/diagnose.ts'
 import { intermediaryEvidence } from '../diagnosis/intermediaries.ts'
 import { preconditionFailed } from '../edge/problem.ts'
@@ -15,7 +16,7 @@ import { wantsRepresentation } from '../http/prefer.ts'
 const MAX_QUOTED_CHARS = 512
 
 function joined (ctx: RequestContext, header: string): string {
-  const lines = ctx.req.headersDistinct[header]
+  const lines = conditionalLines(ctx.req.rawHeaders)[header]
   const value = lines === undefined ? '' : lines.join(', ')
   return value.length > MAX_QUOTED_CHARS ? value.slice(0, MAX_QUOTED_CHARS) + '…' : value
 }

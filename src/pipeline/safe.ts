@@ -5,7 +5,7 @@ import { send304, sendWhole } from '../edge/respond.ts'
 import { fromOriginError } from '../errors.ts'
 import { relayResponse } from '../edge/relay.ts'
 import { forwardToOrigin } from './forward.ts'
-import { firstValue, isIdentityCoding, parseVary } from '../http/fields.ts'
+import { conditionalLines, firstValue, isIdentityCoding, parseVary } from '../http/fields.ts'
 import { clientResponseHeaders, originRequestHeaders } from '../origin/headers.ts'
 import type { OriginResponse } from '../origin/exchange.ts'
 import { usableValidators } from '../validators/learn.ts'
@@ -25,7 +25,7 @@ function isConditionalRead (ctx: RequestContext): boolean {
 /** Returns true when the client's If-None-Match / If-Modified-Since hold against `validators` (RFC 9110 §13.2.2). */
 function clientCopyCurrent (ctx: RequestContext, validators: Validators): boolean {
   if (!isConditionalRead(ctx)) return false
-  return evaluatePreconditions(ctx.req.method as string, readConditionals(ctx.req.headersDistinct), currentOf([validators])).result === 'not-modified'
+  return evaluatePreconditions(ctx.req.method as string, readConditionals(conditionalLines(ctx.req.rawHeaders)), currentOf([validators])).result === 'not-modified'
 }
 
 /**

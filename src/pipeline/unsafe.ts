@@ -1,6 +1,7 @@
 import { decideWrite, isConditionalWrite, type WriteDecision } from '../decision/decide-write.ts'
 import { readConditionals, type Conditionals } from '../http/conditionals.ts'
 import { principalOf } from '../http/credentials.ts'
+import { conditionalLines } from '../http/fields.ts'
 import { preconditionRequired } from '../edge/problem.ts'
 import { send428, sendDenied } from '../edge/respond.ts'
 import { IfgateError } from '../errors.ts'
@@ -275,7 +276,7 @@ export function writeHandler (gw: Gateway, s: RouteSettings): Handler {
     underLock(gw)
   ])
   return async (ctx) => {
-    const c = readConditionals(ctx.req.headersDistinct)
+    const c = readConditionals(conditionalLines(ctx.req.rawHeaders))
     // SPEC §5: If-Modified-Since on a write is ignored (RFC 9110 §13.1.3) but is evidence of a
     // cache revalidation forwarded onto a write.
     if (c.ifModifiedSince !== undefined) ctx.injectedConditional = 'if-modified-since'
