@@ -28,28 +28,3 @@ export function parseVary (value: string | string[] | undefined): string[] {
   }
   return names.sort()
 }
-
-/** Lengths of the conditional field names (RFC 9110 §13.1): if-match and if-range 8, if-none-match 13, if-modified-since 17, if-unmodified-since 19. */
-const CONDITIONAL_NAME_LENGTHS: ReadonlySet<number> = new Set([8, 13, 17, 19])
-const CONDITIONAL_NAMES: ReadonlySet<string> = new Set(['if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since', 'if-range'])
-
-/**
- * Returns the lines of a request's conditional fields as received, by lower-case name, in the
- * shape of Node's `headersDistinct` (every line kept: a second If-Unmodified-Since that
- * `req.headers` would drop is here), read from `rawHeaders` (name, value, name, value, …) with
- * no object built for the other fields.
- */
-export function conditionalLines (rawHeaders: readonly string[]): Record<string, string[]> {
-  const out: Record<string, string[]> = {}
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i]
-    // Only a name of a conditional's length that starts with i/I can be one: most are skipped unread.
-    if (!CONDITIONAL_NAME_LENGTHS.has(name.length) || (name.charCodeAt(0) | 0x20) !== 0x69) continue
-    const lower = name.toLowerCase()
-    if (!CONDITIONAL_NAMES.has(lower)) continue
-    const lines = out[lower]
-    if (lines === undefined) out[lower] = [rawHeaders[i + 1]]
-    else lines.push(rawHeaders[i + 1])
-  }
-  return out
-}

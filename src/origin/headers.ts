@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
+import { CONDITIONAL_HEADERS } from '../http/conditionals.ts'
 import { connectionTokens, HOP_BY_HOP } from '../http/hop-by-hop.ts'
 
 /**
@@ -8,8 +9,6 @@ import { connectionTokens, HOP_BY_HOP } from '../http/hop-by-hop.ts'
  */
 const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'expect', 'host', 'content-length'])
 
-/** Conditional request fields (RFC 9110 §13.1). */
-export const CONDITIONAL_FIELDS = ['if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since', 'if-range'] as const
 
 export const VIA = '1.1 ifgate'
 
@@ -49,7 +48,7 @@ function leftOut (name: string, src: IncomingHttpHeaders, options: OriginRequest
   return options.identity === true && name === 'accept-encoding'
 }
 
-const CONDITIONAL_SET: ReadonlySet<string> = new Set(CONDITIONAL_FIELDS)
+const CONDITIONAL_SET: ReadonlySet<string> = new Set(CONDITIONAL_HEADERS)
 
 /**
  * Returns the header object for the request to the origin: hop-by-hop fields removed, `Via`,

@@ -1,6 +1,5 @@
-import type { Conditionals } from '../http/conditionals.ts'
+import { conditionalLines, type Conditionals } from '../http/conditionals.ts'
 import type { Decision, PreconditionHeader } from '../http/preconditions.ts'
-import { conditionalLines } from '../http/fields.ts'
 import { diagnose, needsCurrentDigest, type Diagnosis } from '../diagnosis/diagnose.ts'
 import { intermediaryEvidence } from '../diagnosis/intermediaries.ts'
 import { preconditionFailed } from '../edge/problem.ts'

@@ -1,7 +1,6 @@
 import { decideWrite, isConditionalWrite, type WriteDecision } from '../decision/decide-write.ts'
-import { readConditionals, type Conditionals } from '../http/conditionals.ts'
+import { conditionalLines, readConditionals, type Conditionals } from '../http/conditionals.ts'
 import { principalOf } from '../http/credentials.ts'
-import { conditionalLines } from '../http/fields.ts'
 import { preconditionRequired } from '../edge/problem.ts'
 import { send428, sendDenied } from '../edge/respond.ts'
 import { IfgateError } from '../errors.ts'

@@ -4,8 +4,7 @@ import { once } from 'node:events'
 import { createServer, type IncomingMessage } from 'node:http'
 import { connect, type AddressInfo } from 'node:net'
 import fc from 'fast-check'
-import { conditionalLines } from '../../src/http/fields.ts'
-import { CONDITIONAL_HEADERS } from '../../src/http/conditionals.ts'
+import { CONDITIONAL_HEADERS, conditionalLines } from '../../src/http/conditionals.ts'
 
 const cases: { name: string; raw: string[]; want: Record<string, string[]> }[] = [
   { name: 'no fields', raw: [], want: {} },
