@@ -94,12 +94,15 @@ export class WriteRecord {
     const drop: EntryUpdate = (old) => afterWrite(old, now, depth, undefined)
     const read = this.#read
     const working = this.entry
+    const writesRead = read?.writes ?? 0
     const update: EntryUpdate = (old) => {
       // The steps are pure: on the entry it read (the store in this process, under the lock)
-      // the working copy is what they make of it, so they are not run again.
+      // the working copy is what they make of it, so they are not run again. A write recorded
+      // since the read (possible only outside the lock: the check before the body, SPEC §6) makes
+      // what the lookups showed older than the entry: it is not learned, as on a read.
       let entry = old
       if (old === read) entry = working
-      else for (const step of learned) entry = step(entry)
+      else if ((old?.writes ?? 0) === writesRead) for (const step of learned) entry = step(entry)
       if (outcome.kind === 'unchanged') return entry
       return afterWrite(entry, now, depth, outcome.kind === 'written' ? outcome.written : undefined)
     }
