@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import { CONDITIONAL_HEADERS } from '../http/conditionals.ts'
 import { connectionTokens, HOP_BY_HOP } from '../http/hop-by-hop.ts'
+import { METHOD_OVERRIDE_FIELDS } from '../http/methods.ts'
 
 /**
  * Request fields that ifgate never passes on: hop-by-hop ones and those it sets itself. `expect`
@@ -16,7 +17,11 @@ export interface OriginRequestOptions {
   readonly requestId: string
   /** Drop the conditional fields: the validators are ifgate's own and the origin cannot know them. */
   readonly stripConditionals?: boolean
-  /** Drop the fields that describe a request body (`content-*`): a lookup sends none. */
+  /**
+   * A read ifgate makes itself (a lookup, the representation after a write): the fields that
+   * describe a request body (`content-*`) are dropped, as is any method-override field, by which
+   * an origin would carry the read out as the client's write.
+   */
   readonly noContent?: boolean
   /** Ask the origin for the identity coding (needed to hash the body). */
   readonly identity?: boolean
@@ -43,12 +48,13 @@ function leftOut (name: string, src: IncomingHttpHeaders, options: OriginRequest
     // Without If-Range the origin would send a part of a possibly newer representation.
     if (name === 'range' && src['if-range'] !== undefined) return true
   }
-  if (options.noContent === true && name.startsWith('content-')) return true
+  if (options.noContent === true && (name.startsWith('content-') || OVERRIDE_SET.has(name))) return true
   if (options.noRange === true && (name === 'range' || name === 'if-range')) return true
   return options.identity === true && name === 'accept-encoding'
 }
 
 const CONDITIONAL_SET: ReadonlySet<string> = new Set(CONDITIONAL_HEADERS)
+const OVERRIDE_SET: ReadonlySet<string> = new Set(METHOD_OVERRIDE_FIELDS)
 
 /**
  * Returns the header object for the request to the origin: hop-by-hop fields removed, `Via`,

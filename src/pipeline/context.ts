@@ -36,6 +36,8 @@ export interface RequestContext {
   readonly requestId: string
   /** performance.now() at arrival. */
   readonly startedAt: number
+  /** The method the request is decided as: its own, or the unsafe one a method-override field names (http/methods.ts). */
+  method: string
   /** True when the client sent `Expect: 100-continue` and has not been told to continue yet. */
   expectContinue: boolean
   route: Route | undefined
@@ -82,6 +84,7 @@ export function createContext (req: IncomingMessage, res: ServerResponse, reques
     res,
     requestId,
     startedAt: performance.now(),
+    method: req.method ?? 'GET',
     expectContinue,
     route: undefined,
     key: undefined,

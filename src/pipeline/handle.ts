@@ -8,9 +8,7 @@ import { windowEntryOf } from '../observability/window.ts'
 import type { Gateway } from './gateway.ts'
 import type { CompiledRoute } from './chain.ts'
 import { resolveTarget } from './target.ts'
-
-/** Methods that change nothing (RFC 9110 §9.2.1, and WebDAV's read methods): no lock, no evaluation. */
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PROPFIND', 'SEARCH', 'REPORT', 'QUERY'])
+import { methodToDecide, SAFE_METHODS } from '../http/methods.ts'
 
 /** A client's X-Request-Id is kept when it is a short run of visible ASCII. */
 const REQUEST_ID = /^[\x21-\x7e]{1,200}$/
@@ -24,8 +22,11 @@ export function requestIdOf (req: IncomingMessage): string {
 async function dispatch (gw: Gateway, ctx: RequestContext): Promise<void> {
   const { req } = ctx
   if (gw.draining) throw new IfgateError('IFG_ERR_DRAINING', 'ifgate is shutting down; retry on another instance', { retryAfterSeconds: 1 })
-  const method = req.method as string
-  if (method === 'CONNECT') throw new IfgateError('IFG_ERR_METHOD_NOT_ALLOWED', 'CONNECT is not supported by a reverse proxy')
+  if (req.method === 'CONNECT') throw new IfgateError('IFG_ERR_METHOD_NOT_ALLOWED', 'CONNECT is not supported by a reverse proxy')
+  // SPEC §2: a method-override field names the method an origin may carry the request out as.
+  const decided = methodToDecide(req.method as string, req.headers)
+  if (!decided.ok) throw new IfgateError('IFG_ERR_BAD_REQUEST', decided.reason)
+  const method = ctx.method = decided.method
   const { route, path, key, host } = resolveTarget(gw.routes, gw.targetOptions, req)
   const compiled = gw.compiled.get(route.id) as CompiledRoute
   ctx.route = route

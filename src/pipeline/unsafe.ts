@@ -55,7 +55,7 @@ async function forwardWrite (gw: Gateway, ctx: RequestContext, body: WriteBody, 
         : undefined
     }
     // SPEC §10: the representation the write produced, read under the same lock.
-    if (ctx.req.method !== 'DELETE' && wantsRepresentation(ctx.req.headers.prefer)) return answerWithRepresentation(gw, ctx, record, response, own)
+    if (ctx.method !== 'DELETE' && wantsRepresentation(ctx.req.headers.prefer)) return answerWithRepresentation(gw, ctx, record, response, own)
     committed = record.commit({ kind: 'written', written: own() }, relatedKeys(gw, ctx, response.headers))
   } else {
     committed = record.commit({ kind: 'unchanged' })
@@ -87,7 +87,7 @@ function decideOnCache (ctx: RequestContext, c: Conditionals, record: WriteRecor
   const conditional = isConditionalWrite(c)
   const cached = conditional ? cachedKnowledge(ctx, record) : undefined
   if (conditional) ctx.cache = cached === undefined ? 'miss' : 'hit'
-  const first = decideWrite(ctx.req.method as string, c, cached ?? 'unknown', ctx.route!.policy, { clientGone: gone.aborted })
+  const first = decideWrite(ctx.method, c, cached ?? 'unknown', ctx.route!.policy, { clientGone: gone.aborted })
   return { decision: first, knowledge: cached, lookupError: undefined, denied: undefined }
 }
 
@@ -103,7 +103,7 @@ function decide (gw: Gateway, ctx: RequestContext, c: Conditionals, record: Writ
  */
 async function lookUpAndDecide (gw: Gateway, ctx: RequestContext, c: Conditionals, record: WriteRecord, gone: AbortSignal, cached: Knowledge | undefined): Promise<Decided> {
   const policy = ctx.route!.policy
-  const method = ctx.req.method as string
+  const method = ctx.method
   try {
     const knowledge = await lookUp(gw, ctx, record, false, cached)
     return { decision: decideWrite(method, c, knowledge, policy, { clientGone: gone.aborted }), knowledge, lookupError: undefined, denied: undefined }
@@ -144,7 +144,7 @@ async function carryOut (gw: Gateway, ctx: RequestContext, c: Conditionals, body
   }
   switch (d.action) {
     case 'edge-428':
-      return send428(ctx, preconditionRequired(ctx.req.method as string, ctx.requestId))
+      return send428(ctx, preconditionRequired(ctx.method, ctx.requestId))
     case 'look-up':
       // lookUpAndDecide() answers this one itself; reaching it here is a broken decision table.
       throw new IfgateError('IFG_ERR_INTERNAL', 'the write decision asked for a second lookup', { stack: true })
@@ -180,8 +180,8 @@ interface WriteState {
 
 /** Stage: SPEC §2.4, the 428 rule, which needs no validators: refused before the body is read or the lock taken. */
 const requirePrecondition: Step<WriteState> = (ctx, w) => {
-  if (decideWrite(ctx.req.method as string, w.c, 'unknown', ctx.route!.policy, { clientGone: false }).action !== 'edge-428') return false
-  send428(ctx, preconditionRequired(ctx.req.method as string, ctx.requestId))
+  if (decideWrite(ctx.method, w.c, 'unknown', ctx.route!.policy, { clientGone: false }).action !== 'edge-428') return false
+  send428(ctx, preconditionRequired(ctx.method, ctx.requestId))
   return true
 }
 
@@ -200,7 +200,7 @@ function rejectFromLocal (gw: Gateway): Step<WriteState> {
     const record = WriteRecord.local(gw, ctx, entry)
     const cached = cachedKnowledge(ctx, record)
     if (cached === undefined) return false
-    const d = decideWrite(ctx.req.method as string, w.c, cached, ctx.route!.policy, { clientGone: false })
+    const d = decideWrite(ctx.method, w.c, cached, ctx.route!.policy, { clientGone: false })
     if (d.action !== 'edge-412' || needsCurrentDigest(w.c, cached.facts) || wantsRepresentation(ctx.req.headers.prefer)) return false
     // A shared store's local copy may lag another replica's write: it refuses only a tag it saw
     // superseded (stale-etag), never one it does not know, which may be newer than the copy.

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { joinTunnel, rejectUpgrade } from '../edge/tunnel.ts'
 import { IfgateError } from '../errors.ts'
+import { methodToDecide } from '../http/methods.ts'
 import { originRequestHeaders } from '../origin/headers.ts'
 import { openUpgrade } from '../origin/upgrade.ts'
 import type { Gateway } from './gateway.ts'
@@ -31,6 +32,9 @@ export async function passUpgrade (gw: Gateway, req: IncomingMessage, socket: Du
     if (gw.draining) throw new IfgateError('IFG_ERR_DRAINING', 'ifgate is shutting down; retry on another instance', { retryAfterSeconds: 1 })
     // shouldUpgradeCallback hands only these here; a Node without it must still never tunnel a write.
     if (!tunnels(req)) throw new IfgateError('IFG_ERR_BAD_REQUEST', 'only a GET may upgrade, and never to HTTP itself')
+    // A tunnel is a GET: one an origin would carry out as a write is refused, as on the read path.
+    const decided = methodToDecide('GET', req.headers)
+    if (!decided.ok) throw new IfgateError('IFG_ERR_BAD_REQUEST', decided.reason)
     const { route, path, host } = resolveTarget(gw.routes, gw.targetOptions, req)
     const settings = gw.compiled.get(route.id)!
     const headers = originRequestHeaders(req, { requestId, trustForwarded: settings.trustForwarded, host })

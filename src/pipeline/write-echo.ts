@@ -51,7 +51,7 @@ function echoTarget (gw: Gateway, ctx: RequestContext, response: OriginResponse)
   const route = ctx.route!
   const prefix = route.originPathPrefix
   const clientOf = (path: string): string => (prefix !== '' && path.startsWith(prefix) ? path.slice(prefix.length) || '/' : path)
-  if (ctx.req.method !== 'POST') return { path: ctx.path, clientPath: clientOf(ctx.path), key: ctx.key!, own: true }
+  if (ctx.method !== 'POST') return { path: ctx.path, clientPath: clientOf(ctx.path), key: ctx.key!, own: true }
   // A POST's representation is the resource it created or changed, named by Location (RFC 9110 §9.3.3).
   const location = firstValue(response.headers.location)
   const path = location === undefined ? undefined : sameOriginPath(location, ctx.path, route.origin, ctx.host)
