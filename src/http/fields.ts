@@ -2,6 +2,9 @@
 
 type Fields = Readonly<Record<string, string | string[] | undefined>>
 
+/** RFC 9110 §5.6.2: a token (a method, a preference name, …). */
+export const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+
 /** Returns the first value of a field that may have several lines. */
 export function firstValue (value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value

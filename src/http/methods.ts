@@ -2,6 +2,7 @@
  * Request methods as ifgate decides on them: which change nothing, and which one a request names
  * through a method-override field (SPEC §2 "No way around the lock"). Pure: no I/O.
  */
+import { TOKEN } from './fields.ts'
 
 /** Methods that change nothing (RFC 9110 §9.2.1, and WebDAV's read methods): no lock, no evaluation. */
 export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PROPFIND', 'SEARCH', 'REPORT', 'QUERY'])
@@ -11,9 +12,6 @@ export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTION
  * method-override, ASP.NET, OData, Google APIs): an origin that honours one acts as that method.
  */
 export const METHOD_OVERRIDE_FIELDS = ['x-http-method-override', 'x-http-method', 'x-method-override'] as const
-
-/** RFC 9110 §5.6.2 token: what a method is. */
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 
 export type MethodOverride =
   /** No override field, or one naming a method that changes nothing here: the request's method stands. */
@@ -35,7 +33,7 @@ export function methodToDecide (method: string, headers: Readonly<Record<string,
     if (value === undefined) continue
     for (const part of (Array.isArray(value) ? value.join(',') : value).split(',')) {
       const m = part.trim()
-      if (!TOKEN.test(m)) return { ok: false, reason: `${name}: ${JSON.stringify(part.trim())} is not a method` }
+      if (!TOKEN.test(m)) return { ok: false, reason: `${name}: ${JSON.stringify(m)} is not a method` }
       // Methods are case-sensitive (RFC 9110 §9.1), but frameworks upper-case what these fields name.
       const upper = m.toUpperCase()
       if (named !== undefined && upper !== named) return { ok: false, reason: `${field} and ${name} name different methods (${named}, ${upper})` }

@@ -7,14 +7,13 @@
  *
  * Pure: no I/O.
  */
+import { TOKEN } from './fields.ts'
 
 /** One preference: its value ('' when absent or empty, RFC 7240 §2) and its parameters by lower-cased name. */
 export interface Preference {
   readonly value: string
   readonly params: ReadonlyMap<string, string>
 }
-
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 
 /** Splits at `sep` outside quoted strings (a backslash escapes the next character inside one). */
 function splitOutsideQuotes (text: string, sep: string): string[] {
