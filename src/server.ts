@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, type Server } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { Config } from './config/types.ts'
@@ -9,6 +9,7 @@ import { rejectUpgrade } from './edge/tunnel.ts'
 import { ERROR_CODES, IfgateError, type ErrorCode } from './errors.ts'
 import type { Gateway } from './pipeline/gateway.ts'
 import { createHandler, requestIdOf } from './pipeline/handle.ts'
+import { ResponsesInFlight } from './pipeline/in-flight.ts'
 import { passUpgrade, tunnels } from './pipeline/upgrade.ts'
 
 /** Errors of the client connection that get an answer before the connection closes. */
@@ -52,27 +53,11 @@ export function createProxyServer (gw: Gateway, config: Config): Server {
     // quarter of the shortest one, so a slow client is cut within 25% of its limit.
     connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(Math.min(s.headersTimeoutMs, s.requestTimeoutMs) / 4)))
   })
-  const handle = createHandler(gw)
-  // Responses under way (or queued behind a pipelined one) per connection.
-  const open = new WeakMap<Duplex, Set<ServerResponse>>()
-  const track = (req: IncomingMessage, res: ServerResponse): void => {
-    const socket = req.socket
-    let set = open.get(socket)
-    if (set === undefined) open.set(socket, set = new Set())
-    set.add(res)
-    res.once('close', () => set.delete(res))
-  }
-  // As Node's own handler: an answer only while no response has begun or waits behind another.
-  const busy = (socket: Duplex): boolean => {
-    const set = open.get(socket)
-    if (set === undefined || set.size === 0) return false
-    if (set.size > 1) return true
-    for (const res of set) return res.headersSent
-    return false
-  }
-  server.on('request', (req, res) => { track(req, res); handle(req, res, false) })
-  server.on('checkContinue', (req, res) => { track(req, res); handle(req, res, true) })
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(gw, err, socket, busy(socket)))
+  const inFlight = new ResponsesInFlight()
+  const handle = createHandler(gw, inFlight)
+  server.on('request', (req, res) => handle(req, res, false))
+  server.on('checkContinue', (req, res) => handle(req, res, true))
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(gw, err, socket, inFlight.busy(socket)))
   // A reverse proxy opens no tunnels.
   server.on('connect', (req, socket: Duplex) => rejectUpgrade(socket, new IfgateError('IFG_ERR_METHOD_NOT_ALLOWED', 'CONNECT is not supported by a reverse proxy'), requestIdOf(req)))
   server.on('upgrade', (req, socket: Duplex, head: Buffer) => {

@@ -19,8 +19,8 @@ export interface Ablation {
   readonly edits: readonly Edit[]
 }
 
-/** A signal that never aborts, made once: what `clientGone` hands out when it is cut. */
-const NEVER_GONE = '((globalThis as { neverGone?: AbortSignal }).neverGone ??= new AbortController().signal)'
+/** A client-gone flag that never aborts, made once: what every context carries when it is cut. */
+const NEVER_GONE = '((globalThis as { neverGone?: OneShotAbort }).neverGone ??= new OneShotAbort())'
 
 export const ABLATIONS: readonly Ablation[] = [
   {
@@ -54,14 +54,19 @@ export const ABLATIONS: readonly Ablation[] = [
   {
     name: 'track',
     what: 'the responses under way per connection, which decide whether a client error gets an answer (SPEC §2)',
-    edits: [{ file: 'server.ts', find: "server.on('request', (req, res) => { track(req, res); handle(req, res, false) })", replace: "server.on('request', (req, res) => { handle(req, res, false) })" }]
+    edits: [
+      { file: 'pipeline/handle.ts', find: 'const open = inFlight.of(req.socket)', replace: '' },
+      { file: 'pipeline/handle.ts', find: 'open.add(res)', replace: '' },
+      { file: 'pipeline/handle.ts', find: 'open.delete(res)', replace: '' }
+    ]
   },
   {
     name: 'gone',
-    what: 'the client-gone signal: an origin request aborted, a write not forwarded, once the client left (SPEC §2, §2.6)',
+    what: 'the client-gone flag: an origin request aborted, a write not forwarded, once the client left (SPEC §2, §2.6)',
     edits: [
-      { file: 'pipeline/forward.ts', find: 'signal: clientGone(ctx)', replace: 'signal: undefined' },
-      { file: 'pipeline/unsafe.ts', find: 'gone: clientGone(ctx)', replace: `gone: ${NEVER_GONE}` }
+      { file: 'pipeline/context.ts', find: 'gone: new OneShotAbort()', replace: `gone: ${NEVER_GONE}` },
+      { file: 'pipeline/handle.ts', find: "if (!res.writableFinished) ctx.gone.abort(new errors.RequestAbortedError('the client closed the connection'))", replace: '' },
+      { file: 'pipeline/forward.ts', find: 'signal: ctx.gone', replace: 'signal: undefined' }
     ]
   },
   {

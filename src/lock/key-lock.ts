@@ -1,3 +1,4 @@
+import type { AbortWatch } from '../abort.ts'
 import { IfgateError } from '../errors.ts'
 import type { ValidatorEntry } from '../validators/entry.ts'
 
@@ -47,7 +48,7 @@ export interface KeyLock {
    * IFG_ERR_LOCK_QUEUE_FULL, or with `signal.reason` as soon as `signal` aborts (the waiter leaves
    * the queue at once: SPEC §2, a client that left is not written for).
    */
-  acquire (key: string, options: LockOptions, signal?: AbortSignal): Promise<Release>
+  acquire (key: string, options: LockOptions, signal?: AbortWatch): Promise<Release>
   /**
    * Returns the lock of `key` when it can be taken at once with no round trip (a lock of this
    * process that nobody holds), else undefined: then `acquire` waits for it. Absent on a lock that

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
+import type { AbortWatch } from '../abort.ts'
 import { IfgateError } from '../errors.ts'
 import { script, type StoreConnection } from '../store/connection.ts'
 import type { RedisValidatorStore } from '../validators/redis-store.ts'
@@ -70,7 +71,7 @@ export function createRedisLock (conn: StoreConnection, store: RedisValidatorSto
   let held = 0
 
   /** Resolves after `ms`, or as soon as the resource is released or `signal` aborts. */
-  function pause (resource: string, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  function pause (resource: string, ms: number, signal: AbortWatch | undefined): Promise<void> {
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer)

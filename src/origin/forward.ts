@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
+import type { AbortWatch } from '../abort.ts'
 import type { Timeouts } from '../config/types.ts'
 import { fromOriginError } from '../errors.ts'
 import { startExchange, type OriginExchange, type OriginResponse } from './exchange.ts'
@@ -14,7 +15,7 @@ export interface OriginRequest {
   readonly body: Buffer | Readable | undefined
   readonly timeouts: Timeouts
   /** Aborts the request (the client went away, SPEC §2.6), before or after the response head. */
-  readonly signal?: AbortSignal
+  readonly signal?: AbortWatch
 }
 
 /**
@@ -45,7 +46,7 @@ function start (dispatcher: Dispatcher, request: OriginRequest): OriginExchange 
   const abort = (): void => exchange.abort(signal?.reason as Error)
   if (signal !== undefined) {
     if (signal.aborted) abort()
-    else signal.addEventListener('abort', abort, { once: true })
+    else signal.addEventListener('abort', abort)
   }
   return exchange
 }

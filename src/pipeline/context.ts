@@ -3,6 +3,7 @@ import type { Repair, Route } from '../config/types.ts'
 import type { Cause } from '../diagnosis/causes.ts'
 import type { Diagnosis } from '../diagnosis/diagnose.ts'
 import type { PreconditionHeader } from '../http/preconditions.ts'
+import { OneShotAbort } from '../abort.ts'
 import type { IfgateError } from '../errors.ts'
 import type { RouteSettings } from './chain.ts'
 import type { WriteEcho } from './write-echo.ts'
@@ -69,8 +70,8 @@ export interface RequestContext {
   error: IfgateError | undefined
   /** The compiled route's settings (chain.ts), once routed. */
   settings: RouteSettings | undefined
-  /** Aborts once the client went away before its response was complete (forward.ts clientGone). */
-  gone: AbortSignal | undefined
+  /** Aborts once the client went away before its response was complete (handle.ts). */
+  readonly gone: OneShotAbort
   /** SPEC §10: how a write that asked for its representation was answered. */
   writeEcho: WriteEcho | undefined
   /** SPEC §9: the write's shared lock lease ran out or passed to another holder before it was done. */
@@ -103,7 +104,7 @@ export function createContext (req: IncomingMessage, res: ServerResponse, reques
     diagnosis: undefined,
     injectedConditional: undefined,
     error: undefined,
-    gone: undefined,
+    gone: new OneShotAbort(),
     writeEcho: undefined,
     leaseLost: undefined,
     settings: undefined

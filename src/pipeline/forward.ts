@@ -1,5 +1,4 @@
 import type { Dispatcher } from 'undici'
-import { errors } from 'undici'
 import type { Timeouts } from '../config/types.ts'
 import type { OriginResponse } from '../origin/exchange.ts'
 import { forward } from '../origin/forward.ts'
@@ -13,21 +12,6 @@ export interface ForwardOptions {
   readonly timeouts: Timeouts
   /** A write's body as already received (SPEC §2); without it the client's body streams as it comes. */
   readonly body?: WriteBody
-}
-
-/**
- * Returns a signal that aborts once the client went away before its response was complete
- * (SPEC §2: a client that left is not written for; §2.6: its origin request is aborted). One per
- * request, made on first use.
- */
-export function clientGone (ctx: RequestContext): AbortSignal {
-  if (ctx.gone !== undefined) return ctx.gone
-  const controller = new AbortController()
-  const { res } = ctx
-  if (res.destroyed) controller.abort(new errors.RequestAbortedError('the client closed the connection'))
-  else res.once('close', () => { if (!res.writableFinished) controller.abort(new errors.RequestAbortedError('the client closed the connection')) })
-  ctx.gone = controller.signal
-  return controller.signal
 }
 
 /**
@@ -58,6 +42,6 @@ export function forwardToOrigin (dispatcher: Dispatcher, ctx: RequestContext, op
     headers: options.headers,
     body: options.body !== undefined ? originBody(options.body) : withBody ? req : undefined,
     timeouts: options.timeouts,
-    signal: clientGone(ctx)
+    signal: ctx.gone
   }).then(timed, failed)
 }

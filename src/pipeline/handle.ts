@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { errors } from 'undici'
 import { IfgateError } from '../errors.ts'
 import { sendError } from '../edge/respond.ts'
 import { requestLogLine } from '../observability/logger.ts'
@@ -7,6 +8,7 @@ import { createContext, type LogDecision, type RequestContext } from './context.
 import { windowEntryOf } from '../observability/window.ts'
 import type { Gateway } from './gateway.ts'
 import type { CompiledRoute } from './chain.ts'
+import type { ResponsesInFlight } from './in-flight.ts'
 import { resolveTarget } from './target.ts'
 import { methodToDecide, SAFE_METHODS } from '../http/methods.ts'
 
@@ -39,10 +41,15 @@ async function dispatch (gw: Gateway, ctx: RequestContext): Promise<void> {
   else await compiled.write(ctx)
 }
 
-/** Returns the request listener of the proxy: one context per request, one log line when it ends. */
-export function createHandler (gw: Gateway): (req: IncomingMessage, res: ServerResponse, expectContinue?: boolean) => void {
+/**
+ * Returns the request listener of the proxy: one context per request, one log line when it ends.
+ * The response's one close listener also keeps `inFlight` and tells the pipeline the client left.
+ */
+export function createHandler (gw: Gateway, inFlight: ResponsesInFlight): (req: IncomingMessage, res: ServerResponse, expectContinue?: boolean) => void {
   return (req, res, expectContinue = false) => {
     const ctx = createContext(req, res, requestIdOf(req), expectContinue)
+    const open = inFlight.of(req.socket)
+    open.add(res)
     // The one log line is written once the response closed and the pipeline settled, whichever
     // comes last: a write whose client left is still logged with what became of it.
     let pending = 2
@@ -55,7 +62,13 @@ export function createHandler (gw: Gateway): (req: IncomingMessage, res: ServerR
       gw.window?.record(windowEntryOf(ctx, line.decision as LogDecision), now)
       if (ctx.refusal !== undefined) gw.diagnoses.record(ctx, now)
     }
-    res.once('close', settled)
+    res.once('close', () => {
+      open.delete(res)
+      // SPEC §2: a client that left before its response was complete is not written for, and
+      // its origin request is aborted (§2.6).
+      if (!res.writableFinished) ctx.gone.abort(new errors.RequestAbortedError('the client closed the connection'))
+      settled()
+    })
     dispatch(gw, ctx).then(settled, (err: unknown) => {
       const error = err instanceof IfgateError ? err : new IfgateError('IFG_ERR_INTERNAL', 'internal error', { cause: err, stack: true })
       if (!(err instanceof IfgateError)) gw.logger.error({ requestId: ctx.requestId, err }, 'unexpected error while handling a request')

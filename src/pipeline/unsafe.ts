@@ -5,7 +5,8 @@ import { preconditionRequired } from '../edge/problem.ts'
 import { send428, sendDenied } from '../edge/respond.ts'
 import { IfgateError } from '../errors.ts'
 import { relayResponse } from '../edge/relay.ts'
-import { clientGone, forwardToOrigin } from './forward.ts'
+import type { AbortWatch } from '../abort.ts'
+import { forwardToOrigin } from './forward.ts'
 import { originRequestHeaders } from '../origin/headers.ts'
 import { usableValidators } from '../validators/learn.ts'
 import { variantKeyOf, type Written } from '../validators/entry.ts'
@@ -83,7 +84,7 @@ interface Decided {
  * Returns the write decision (decideWrite) on what the cache knows; a `look-up` decision is taken
  * again on the origin's answer (decide).
  */
-function decideOnCache (ctx: RequestContext, c: Conditionals, record: WriteRecord, gone: AbortSignal): Decided {
+function decideOnCache (ctx: RequestContext, c: Conditionals, record: WriteRecord, gone: AbortWatch): Decided {
   const conditional = isConditionalWrite(c)
   const cached = conditional ? cachedKnowledge(ctx, record) : undefined
   if (conditional) ctx.cache = cached === undefined ? 'miss' : 'hit'
@@ -92,7 +93,7 @@ function decideOnCache (ctx: RequestContext, c: Conditionals, record: WriteRecor
 }
 
 /** Resolves to the write decision on the cache, or, where that asks for a lookup, on the origin's answer (lookUpAndDecide). */
-function decide (gw: Gateway, ctx: RequestContext, c: Conditionals, record: WriteRecord, gone: AbortSignal): Decided | Promise<Decided> {
+function decide (gw: Gateway, ctx: RequestContext, c: Conditionals, record: WriteRecord, gone: AbortWatch): Decided | Promise<Decided> {
   const onCache = decideOnCache(ctx, c, record, gone)
   return onCache.decision.action === 'look-up' ? lookUpAndDecide(gw, ctx, c, record, gone, onCache.knowledge) : onCache
 }
@@ -101,7 +102,7 @@ function decide (gw: Gateway, ctx: RequestContext, c: Conditionals, record: Writ
  * Resolves to the write decision taken on a lookup at the origin, what the lookup taught recorded
  * in `record`; `cached`: what the cache knew before it.
  */
-async function lookUpAndDecide (gw: Gateway, ctx: RequestContext, c: Conditionals, record: WriteRecord, gone: AbortSignal, cached: Knowledge | undefined): Promise<Decided> {
+async function lookUpAndDecide (gw: Gateway, ctx: RequestContext, c: Conditionals, record: WriteRecord, gone: AbortWatch, cached: Knowledge | undefined): Promise<Decided> {
   const policy = ctx.route!.policy
   const method = ctx.method
   try {
@@ -120,7 +121,7 @@ async function lookUpAndDecide (gw: Gateway, ctx: RequestContext, c: Conditional
  * for. Resolves to true when that answered the request at the edge (412, or the origin's refusal
  * of the lookup); the check is taken again under the lock.
  */
-async function answeredBeforeBody (gw: Gateway, ctx: RequestContext, c: Conditionals, gone: AbortSignal): Promise<boolean> {
+async function answeredBeforeBody (gw: Gateway, ctx: RequestContext, c: Conditionals, gone: AbortWatch): Promise<boolean> {
   const record = await WriteRecord.read(gw, ctx)
   const { decision, knowledge, denied } = await decide(gw, ctx, c, record, gone)
   if (denied !== undefined) {
@@ -174,7 +175,7 @@ async function carryOut (gw: Gateway, ctx: RequestContext, c: Conditionals, body
 /** What the stages of one write share. */
 interface WriteState {
   readonly c: Conditionals
-  readonly gone: AbortSignal
+  readonly gone: AbortWatch
   body: WriteBody | undefined
 }
 
@@ -279,6 +280,6 @@ export function writeHandler (gw: Gateway, s: RouteSettings): Handler {
     // SPEC §5: If-Modified-Since on a write is ignored (RFC 9110 §13.1.3) but is evidence of a
     // cache revalidation forwarded onto a write.
     if (c.ifModifiedSince !== undefined) ctx.injectedConditional = 'if-modified-since'
-    await chain(ctx, { c, gone: clientGone(ctx), body: undefined })
+    await chain(ctx, { c, gone: ctx.gone, body: undefined })
   }
 }

@@ -10,7 +10,6 @@ import { variantKeyOf, type Validators, type Written } from '../validators/entry
 import { usableValidators } from '../validators/learn.ts'
 import { digestBody } from '../validators/synthesize.ts'
 import type { RequestContext } from './context.ts'
-import { clientGone } from './forward.ts'
 import type { Gateway } from './gateway.ts'
 import { relatedKeys, sameOriginPath } from './invalidate.ts'
 import { keyOf } from './target.ts'
@@ -82,7 +81,7 @@ async function readRepresentation (gw: Gateway, ctx: RequestContext, path: strin
   const headers = originRequestHeaders(ctx.req, { requestId: ctx.requestId, stripConditionals: true, noContent: true, noRange: true, identity: synthesize, trustForwarded, host: ctx.host })
   let response: OriginResponse
   try {
-    response = await forward(pool, { method: 'GET', path, headers, body: undefined, timeouts: policy.timeouts, signal: clientGone(ctx) })
+    response = await forward(pool, { method: 'GET', path, headers, body: undefined, timeouts: policy.timeouts, signal: ctx.gone })
   } catch (err) {
     return (err as Error).message
   }
