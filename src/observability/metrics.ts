@@ -38,13 +38,18 @@ function mirrored (registry: Registry, name: string, help: string, read: () => n
   })
 }
 
+interface Cell<L extends string> { readonly labels: Record<L, string>; n: number }
+
 /**
- * Returns a counter whose per-request increments are plain additions to a Map, handed to
- * prom-client at scrape time: prom-client hashes and validates the label set on every `inc`.
- * `key` must identify the label values (callers join them with a separator no value contains).
+ * Returns a counter whose per-request increments are plain additions, handed to prom-client at
+ * scrape time: prom-client hashes and validates the label set on every `inc`. The label values
+ * (up to four, in `labelNames` order) find their cell through one map per label, so no key is
+ * built per increment.
  */
-function tallied<L extends string> (registry: Registry, name: string, help: string, labelNames: readonly L[]): { inc (key: string, labels: () => Record<L, string>): void } {
-  const tally = new Map<string, { labels: Record<L, string>; n: number }>()
+function tallied<L extends string> (registry: Registry, name: string, help: string, labelNames: readonly L[]): { inc (a: string, b?: string, c?: string, d?: string): void } {
+  const root = new Map<string, unknown>()
+  const cells: Array<Cell<L>> = []
+  const last = labelNames.length - 1
   new Counter({
     name,
     help,
@@ -52,14 +57,30 @@ function tallied<L extends string> (registry: Registry, name: string, help: stri
     registers: [registry],
     collect () {
       this.reset()
-      for (const { labels, n } of tally.values()) this.inc(labels, n)
+      for (const { labels, n } of cells) this.inc(labels, n)
     }
   })
   return {
-    inc (key, labels) {
-      const cell = tally.get(key)
-      if (cell === undefined) tally.set(key, { labels: labels(), n: 1 })
-      else cell.n++
+    inc (a, b, c, d) {
+      let level = root
+      for (let i = 0; i < last; i++) {
+        const value = (i === 0 ? a : i === 1 ? b : c) as string
+        let next = level.get(value) as Map<string, unknown> | undefined
+        if (next === undefined) level.set(value, next = new Map())
+        level = next
+      }
+      const value = (last === 0 ? a : last === 1 ? b : last === 2 ? c : d) as string
+      const cell = level.get(value) as Cell<L> | undefined
+      if (cell !== undefined) {
+        cell.n++
+        return
+      }
+      const values = [a, b, c, d]
+      const labels = {} as Record<L, string>
+      for (const [i, label] of labelNames.entries()) labels[label] = values[i] as string
+      const fresh = { labels, n: 1 }
+      level.set(value, fresh)
+      cells.push(fresh)
     }
   }
 }
@@ -98,19 +119,19 @@ export function createMetrics (deps: { readonly store: ValidatorStore; readonly 
       const decision = ctx.decision ?? (ctx.res.writableFinished ? 'forwarded' : 'error')
       const digit = Math.floor(ctx.res.statusCode / 100)
       const statusClass = STATUS_CLASSES[digit] ?? `${digit}xx`
-      requests.inc(`${route}\0${method}\0${statusClass}\0${decision}`, () => ({ route, method, status_class: statusClass, decision }))
+      requests.inc(route, method, statusClass, decision)
       const cause = ctx.cause
-      if (ctx.decision === 'edge-412' && cause !== undefined) edge412.inc(`${route}\0${cause}`, () => ({ route, cause }))
+      if (ctx.decision === 'edge-412' && cause !== undefined) edge412.inc(route, cause)
       const kind = ctx.repaired
-      if (kind !== undefined) repairs.inc(`${route}\0${kind}`, () => ({ route, kind }))
+      if (kind !== undefined) repairs.inc(route, kind)
       const would = ctx.wouldDecide
       if (would !== undefined) {
         const why = would === 'edge-412' ? cause ?? 'none' : 'none'
-        observed.inc(`${route}\0${would}\0${why}`, () => ({ route, would_decide: would, cause: why }))
+        observed.inc(route, would, why)
       }
-      if (ctx.leaseLost === true) leasesLost.inc(route, () => ({ route }))
+      if (ctx.leaseLost === true) leasesLost.inc(route)
       const echo = ctx.writeEcho
-      if (echo !== undefined) echoes.inc(`${route}\0${echo}`, () => ({ route, outcome: echo }))
+      if (echo !== undefined) echoes.inc(route, echo)
       if (ctx.lookupMs !== undefined) lookup.observe(route, ctx.lookupMs / 1000)
       if (ctx.originMs !== undefined) origin.observe(route, ctx.originMs / 1000)
       if (ctx.lockWaitMs !== undefined) lockWait.observe(route, ctx.lockWaitMs / 1000)
