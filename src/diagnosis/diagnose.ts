@@ -1,4 +1,5 @@
 import type { Conditionals } from '../http/conditionals.ts'
+import type { EntityTagList } from '../http/entity-tag.ts'
 import type { CurrentValidators, Decision, PreconditionHeader } from '../http/preconditions.ts'
 import type { HistoryItem } from '../validators/entry.ts'
 import { sameDigest } from '../validators/packed.ts'
@@ -48,6 +49,17 @@ export function knownEtags (facts: ResourceFacts): KnownEtags {
   return { current, earlier: facts.history.map((h) => h.etag) }
 }
 
+/** The last list labelled and the facts it was labelled against: a refusal asks twice (needsCurrentDigest, then diagnose). */
+let labelled: { list: EntityTagList; facts: ResourceFacts; labels: readonly TokenClass[] } | undefined
+
+/** Returns the labels of the members of `list` against `facts` (classifyList), the last answer remembered. */
+function labelsOf (list: EntityTagList, facts: ResourceFacts): readonly TokenClass[] {
+  if (labelled !== undefined && labelled.list === list && labelled.facts === facts) return labelled.labels
+  const labels = classifyList(list, knownEtags(facts))
+  labelled = { list, facts, labels }
+  return labels
+}
+
 /** Returns the history item of an earlier ETag and whether a forwarded write came at or after it. */
 function earlierItem (facts: ResourceFacts, etag: string): { item: HistoryItem; writeSince: boolean } | undefined {
   let writeSince = false
@@ -74,7 +86,7 @@ function unstable (facts: ResourceFacts, label: TokenClass): boolean {
  */
 export function needsCurrentDigest (c: Conditionals, facts: ResourceFacts): boolean {
   if (c.ifMatch === undefined || facts.current.length === 0 || facts.current.some((v) => v.digest !== undefined)) return false
-  return classifyList(c.ifMatch, knownEtags(facts)).some((l) => {
+  return labelsOf(c.ifMatch, facts).some((l) => {
     if (l.label !== 'exact-earlier' || l.etag === undefined) return false
     const earlier = earlierItem(facts, l.etag)
     return earlier !== undefined && !earlier.writeSince && earlier.item.digest !== undefined
@@ -107,14 +119,13 @@ function ifMatchCause (input: DiagnosisInput, labels: readonly TokenClass[]): Ca
 export function diagnose (input: DiagnosisInput): Diagnosis {
   const { decision, conditionals: c, intermediary } = input
   const header = decision.header
-  const known = knownEtags(input.facts)
   switch (header) {
     case 'if-match': {
-      const labels = c.ifMatch === undefined ? [] : classifyList(c.ifMatch, known)
+      const labels = c.ifMatch === undefined ? [] : labelsOf(c.ifMatch, input.facts)
       return { cause: ifMatchCause(input, labels), header, labels, intermediary }
     }
     case 'if-none-match': {
-      const labels = c.ifNoneMatch === undefined ? [] : classifyList(c.ifNoneMatch, known)
+      const labels = c.ifNoneMatch === undefined ? [] : labelsOf(c.ifNoneMatch, input.facts)
       // SPEC §5: `*` on an existing resource; specific current tags on a write look like a cache revalidation.
       return { cause: c.ifNoneMatch?.any === true ? 'resource-exists' : 'injected-conditional', header, labels, intermediary }
     }
