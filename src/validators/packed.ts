@@ -192,8 +192,21 @@ export type Relation = 'same' | 'new-digest' | 'changed'
  * is new, else `changed`. Reads the packed fields in place: this runs on every learned read.
  */
 export function compareVariant (packed: string, v: PackableValidators, principal = ''): Relation {
-  const parts = packed.split(SEP)
-  if (parts[1] !== opt(v.etag) || parts[2] !== packDate(v.lastModified)) return 'changed'
-  if ((v.digest === undefined || parts[4] === storedDigest(v)) && parts[6] === principal) return 'same'
-  return 'new-digest'
+  // Fields: variant key, ETag, Last-Modified, source, digest, encoding, principal, first seen, learned at.
+  const etag = opt(v.etag)
+  let at = packed.indexOf(SEP) + 1
+  if (!fieldIs(packed, at, etag)) return 'changed'
+  const date = packDate(v.lastModified)
+  at += etag.length + 1
+  if (!fieldIs(packed, at, date)) return 'changed'
+  at = packed.indexOf(SEP, at + date.length + 1) + 1
+  if (v.digest !== undefined && !fieldIs(packed, at, storedDigest(v))) return 'new-digest'
+  at = packed.indexOf(SEP, packed.indexOf(SEP, at) + 1) + 1
+  return at > 0 && fieldIs(packed, at, principal) ? 'same' : 'new-digest'
+}
+
+/** Returns true when the field of `packed` that starts at `at` is `value`, read in place. */
+function fieldIs (packed: string, at: number, value: string): boolean {
+  const end = at + value.length
+  return packed.startsWith(value, at) && (end === packed.length || packed.charCodeAt(end) === 0x1f)
 }

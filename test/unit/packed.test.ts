@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { formatHttpDate } from '../../src/http/http-date.ts'
-import { HISTORY_DIGEST_CHARS, hasDigestFor, packDate, packHistory, packVariant, sameDigest, unpackDate, unpackHistory, unpackVariant, variantToHistory, type PackableValidators } from '../../src/validators/packed.ts'
+import { HISTORY_DIGEST_CHARS, compareVariant, hasDigestFor, packDate, packHistory, packVariant, sameDigest, unpackDate, unpackHistory, unpackVariant, variantToHistory, type PackableValidators } from '../../src/validators/packed.ts'
 import { digestBody, synthesizedEtag } from '../../src/validators/synthesize.ts'
 
 const dateCases: { name: string; input: string | undefined; want: string }[] = [
@@ -96,6 +96,28 @@ test('hasDigestFor reads in place what unpackVariant says: this ETag, with a sto
     assert.equal(hasDigestFor(packed, etag), unpacked.etag === etag && unpacked.digest !== undefined)
     if (v.etag !== undefined) assert.equal(hasDigestFor(packed, v.etag), v.digest !== undefined)
   }), { numRuns: 1000 })
+})
+
+test('compareVariant reads in place what the split fields say: same, a new digest or principal only, or changed', () => {
+  const principal = fc.oneof(fc.constant(''), fc.constant('p1'), fc.stringMatching(/^[A-Za-z0-9_-]{22}$/))
+  // Seen: the stored validators again, with another digest or none, or other validators altogether.
+  const seenOf = (stored: PackableValidators): fc.Arbitrary<PackableValidators> => fc.oneof(
+    fc.constant(stored),
+    fc.option(fc.constantFrom(body, 'abc', 'D'), { nil: undefined }).map((digest) => ({ ...stored, digest })),
+    validators
+  )
+  const arbitrary = fc.tuple(fc.oneof(fc.constant(''), variantKey), validators, principal, principal, time).chain(([key, stored, who, by, t]) => seenOf(stored).map((seen) => ({ key, stored, who, by, t, seen })))
+  const kinds = new Set<string>()
+  fc.assert(fc.property(arbitrary, ({ key, stored, who, by, t, seen }) => {
+    const packed = packVariant(key, stored, t, t, who)
+    // Fields: variant key, ETag, Last-Modified, source, digest, encoding, principal, first seen, learned at.
+    const [, etag, date, , digest, , storedBy] = packed.split('\x1f')
+    const [, seenEtag, seenDate, , seenDigest] = packVariant('', seen, 0, 0).split('\x1f')
+    const want = etag !== seenEtag || date !== seenDate ? 'changed' : (seen.digest === undefined || digest === seenDigest) && storedBy === by ? 'same' : 'new-digest'
+    kinds.add(want)
+    assert.equal(compareVariant(packed, seen, by), want)
+  }), { numRuns: 2000 })
+  assert.deepEqual([...kinds].sort(), ['changed', 'new-digest', 'same'], 'every relation was tried')
 })
 
 const digestCases = [
