@@ -9,7 +9,7 @@ import type { AbortWatch } from '../abort.ts'
 import { forwardToOrigin } from './forward.ts'
 import { originRequestHeaders } from '../origin/headers.ts'
 import { usableValidators } from '../validators/learn.ts'
-import { variantKeyOf, type Written } from '../validators/entry.ts'
+import { variantKeyOf, type VariantValidators, type Written } from '../validators/entry.ts'
 import type { RequestContext } from './context.ts'
 import type { Gateway } from './gateway.ts'
 import { relatedKeys } from './invalidate.ts'
@@ -84,17 +84,29 @@ interface Decided {
  * Returns the write decision (decideWrite) on what the cache knows; a `look-up` decision is taken
  * again on the origin's answer (decide).
  */
-function decideOnCache (ctx: RequestContext, c: Conditionals, record: WriteRecord, gone: AbortWatch): Decided {
+function decideOnCache (ctx: RequestContext, c: Conditionals, record: WriteRecord, gone: AbortWatch, peeked: Knowledge | undefined): Decided {
   const conditional = isConditionalWrite(c)
-  const cached = conditional ? cachedKnowledge(ctx, record) : undefined
+  const cached = conditional ? stillCurrent(peeked, record, ctx.route!.policy.validatorTtlMs) ?? cachedKnowledge(ctx, record) : undefined
   if (conditional) ctx.cache = cached === undefined ? 'miss' : 'hit'
   const first = decideWrite(ctx.method, c, cached ?? 'unknown', ctx.route!.policy, { clientGone: gone.aborted })
   return { decision: first, knowledge: cached, lookupError: undefined, denied: undefined }
 }
 
+/**
+ * Returns what the cache told this write before its body and lock (rejectFromLocal) when the
+ * record holds the same entry and every variant it took is still fresh: the same knowledge
+ * cachedKnowledge would decode again (the fresh set only shrinks with time).
+ */
+function stillCurrent (peeked: Knowledge | undefined, record: WriteRecord, ttlMs: number): Knowledge | undefined {
+  if (peeked === undefined || peeked.entry !== record.entry) return undefined
+  const now = Date.now()
+  for (const v of peeked.variants as readonly VariantValidators[]) if (now - v.learnedAt >= ttlMs) return undefined
+  return peeked
+}
+
 /** Resolves to the write decision on the cache, or, where that asks for a lookup, on the origin's answer (lookUpAndDecide). */
-function decide (gw: Gateway, ctx: RequestContext, c: Conditionals, record: WriteRecord, gone: AbortWatch): Decided | Promise<Decided> {
-  const onCache = decideOnCache(ctx, c, record, gone)
+function decide (gw: Gateway, ctx: RequestContext, c: Conditionals, record: WriteRecord, gone: AbortWatch, peeked?: Knowledge): Decided | Promise<Decided> {
+  const onCache = decideOnCache(ctx, c, record, gone, peeked)
   return onCache.decision.action === 'look-up' ? lookUpAndDecide(gw, ctx, c, record, gone, onCache.knowledge) : onCache
 }
 
@@ -177,6 +189,8 @@ interface WriteState {
   readonly c: Conditionals
   readonly gone: AbortWatch
   body: WriteBody | undefined
+  /** What the cache knew when the write came in (rejectFromLocal), for the decision under the lock. */
+  peeked: Knowledge | undefined
 }
 
 /** Stage: SPEC §2.4, the 428 rule, which needs no validators: refused before the body is read or the lock taken. */
@@ -201,6 +215,7 @@ function rejectFromLocal (gw: Gateway): Step<WriteState> {
     const record = WriteRecord.local(gw, ctx, entry)
     const cached = cachedKnowledge(ctx, record)
     if (cached === undefined) return false
+    w.peeked = cached
     const d = decideWrite(ctx.method, w.c, cached, ctx.route!.policy, { clientGone: false })
     if (d.action !== 'edge-412' || needsCurrentDigest(w.c, cached.facts) || wantsRepresentation(ctx.req.headers.prefer)) return false
     // A shared store's local copy may lag another replica's write: it refuses only a tag it saw
@@ -250,7 +265,7 @@ function underLock (gw: Gateway): Step<WriteState> {
     try {
       const record = WriteRecord.readNow(gw, ctx, release) ?? await WriteRecord.read(gw, ctx, release)
       // A decision the cache takes costs no promise hop.
-      const pending = decide(gw, ctx, w.c, record, w.gone)
+      const pending = decide(gw, ctx, w.c, record, w.gone, w.peeked)
       const decided = pending instanceof Promise ? await pending : pending
       await carryOut(gw, ctx, w.c, w.body as WriteBody, record, decided)
     } finally {
@@ -280,6 +295,6 @@ export function writeHandler (gw: Gateway, s: RouteSettings): Handler {
     // SPEC §5: If-Modified-Since on a write is ignored (RFC 9110 §13.1.3) but is evidence of a
     // cache revalidation forwarded onto a write.
     if (c.ifModifiedSince !== undefined) ctx.injectedConditional = 'if-modified-since'
-    await chain(ctx, { c, gone: ctx.gone, body: undefined })
+    await chain(ctx, { c, gone: ctx.gone, body: undefined, peeked: undefined })
   }
 }
