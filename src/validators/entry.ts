@@ -1,5 +1,5 @@
 import { valueDigest } from '../http/credentials.ts'
-import { compareVariant, etagOfPacked, hasDigestFor, learnedAtOfPacked, packList, packVariant, relearned, unpackHistory, unpackList, unpackVariant, variantKeyOfPacked, variantToHistory } from './packed.ts'
+import { compareVariant, etagOfPacked, findVariant, hasDigestFor, learnedAtOfPacked, packList, packVariant, relearned, unpackHistory, unpackList, unpackVariant, variantKeyOfPacked, variantToHistory } from './packed.ts'
 
 /**
  * What ifgate knows about one resource: the current validators of each variant it has seen since
@@ -106,6 +106,10 @@ function sameList (a: readonly string[], b: readonly string[]): boolean {
  * refreshes `learnedAt`; a new ETag for the same variant supersedes the old one (SPEC §3 Variants).
  */
 export function observe (entry: ValidatorEntry | undefined, variantKey: string, vary: readonly string[], validators: Validators, now: number, historyDepth: number, principal = ''): ValidatorEntry {
+  // Most reads see what is known already, learned within RELEARN_MS: the entry is kept as is,
+  // read in place (the learned time is refreshed at most once a RELEARN_MS).
+  const known = entry?.current === undefined ? undefined : findVariant(entry.current, variantKey)
+  if (known !== undefined && now - learnedAtOfPacked(known) < RELEARN_MS && compareVariant(known, validators, principal) === 'same' && sameList((entry as ValidatorEntry).vary, vary)) return entry as ValidatorEntry
   const current = entry?.current === undefined ? [] : unpackList(entry.current)
   const index = current.findIndex((p) => variantKeyOfPacked(p) === variantKey)
   const previous = index === -1 ? undefined : current[index]
@@ -113,8 +117,7 @@ export function observe (entry: ValidatorEntry | undefined, variantKey: string, 
   const same = relation !== 'changed'
   let next: string
   if (relation === 'same') {
-    // Nothing changed but the time: refreshed at most once a RELEARN_MS, else the entry is kept as is.
-    if (entry !== undefined && now - learnedAtOfPacked(previous as string) < RELEARN_MS && sameList(entry.vary, vary)) return entry
+    // Nothing changed but the time (or the Vary list), past RELEARN_MS: refreshed.
     next = relearned(previous as string, now)
   } else if (relation === 'new-digest') {
     // The same validators, now with the body's digest (a GET after a HEAD) or seen by another
@@ -159,10 +162,8 @@ export function afterWrite (entry: ValidatorEntry | undefined, now: number, hist
  */
 export function digestKnown (entry: ValidatorEntry | undefined, variantKey: string, etag: string): boolean {
   if (entry?.current === undefined) return false
-  for (const packed of unpackList(entry.current)) {
-    if (variantKeyOfPacked(packed) === variantKey) return hasDigestFor(packed, etag)
-  }
-  return false
+  const packed = findVariant(entry.current, variantKey)
+  return packed !== undefined && hasDigestFor(packed, etag)
 }
 
 /** Returns the fresh current variants of an entry, or undefined when none is younger than `ttlMs`. */

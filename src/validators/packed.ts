@@ -113,6 +113,18 @@ export function unpackVariant (packed: string): { variantKey: string; validators
   return { variantKey: parts[0], validators: unpackValidators(parts, 1), principal: parts[6], firstSeen: untime(parts[7]), learnedAt: untime(parts[8]) }
 }
 
+/** Returns the first packed variant of `variantKey` in a packed list of variants, found in place (no split); undefined when none. */
+export function findVariant (list: string, variantKey: string): string | undefined {
+  let start = 0
+  while (start < list.length) {
+    let end = list.indexOf(RS, start)
+    if (end === -1) end = list.length
+    if (list.startsWith(variantKey, start) && list.charCodeAt(start + variantKey.length) === 0x1f) return start === 0 && end === list.length ? list : list.slice(start, end)
+    start = end + 1
+  }
+  return undefined
+}
+
 /** Returns the variant key of a packed variant without unpacking the rest. */
 export function variantKeyOfPacked (packed: string): string {
   return packed.slice(0, packed.indexOf(SEP))

@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { formatHttpDate } from '../../src/http/http-date.ts'
-import { HISTORY_DIGEST_CHARS, compareVariant, hasDigestFor, packDate, packHistory, packVariant, sameDigest, unpackDate, unpackHistory, unpackVariant, variantToHistory, type PackableValidators } from '../../src/validators/packed.ts'
+import { HISTORY_DIGEST_CHARS, compareVariant, findVariant, hasDigestFor, packDate, packHistory, packVariant, sameDigest, unpackDate, unpackHistory, unpackVariant, variantToHistory, type PackableValidators } from '../../src/validators/packed.ts'
 import { digestBody, synthesizedEtag } from '../../src/validators/synthesize.ts'
 
 const dateCases: { name: string; input: string | undefined; want: string }[] = [
@@ -118,6 +118,15 @@ test('compareVariant reads in place what the split fields say: same, a new diges
     assert.equal(compareVariant(packed, seen, by), want)
   }), { numRuns: 2000 })
   assert.deepEqual([...kinds].sort(), ['changed', 'new-digest', 'same'], 'every relation was tried')
+})
+
+test('findVariant finds in place the first variant of a key that a split of the list finds', () => {
+  const keys = fc.constantFrom('', 'gzip\n', 'br\n', 'gzip\nen\n', 'gzip\ne')
+  fc.assert(fc.property(fc.array(fc.tuple(keys, validators, time), { maxLength: 4 }), keys, (records, key) => {
+    const list = records.map(([k, v, t]) => packVariant(k, v, t, t)).join('\x1e')
+    const want = list === '' ? undefined : list.split('\x1e').find((p) => unpackVariant(p).variantKey === key)
+    assert.equal(findVariant(list, key), want)
+  }), { numRuns: 2000 })
 })
 
 const digestCases = [
