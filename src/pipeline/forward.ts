@@ -27,15 +27,7 @@ export function forwardToOrigin (dispatcher: Dispatcher, ctx: RequestContext, op
     ctx.expectContinue = false
   }
   const started = performance.now()
-  // then(), not finally(): finally costs two more ticks per request.
-  const timed = (response: OriginResponse): OriginResponse => {
-    ctx.originMs = performance.now() - started
-    return response
-  }
-  const failed = (err: unknown): never => {
-    ctx.originMs = performance.now() - started
-    throw err
-  }
+  const timed = (): void => { ctx.originMs = performance.now() - started }
   return forward(dispatcher, {
     method: (options.method ?? req.method ?? 'GET') as Dispatcher.HttpMethod,
     path: ctx.path,
@@ -43,5 +35,5 @@ export function forwardToOrigin (dispatcher: Dispatcher, ctx: RequestContext, op
     body: options.body !== undefined ? originBody(options.body) : withBody ? req : undefined,
     timeouts: options.timeouts,
     signal: ctx.gone
-  }).then(timed, failed)
+  }, timed)
 }
