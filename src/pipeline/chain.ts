@@ -3,8 +3,8 @@ import type { Route } from '../config/types.ts'
 import type { RequestContext } from './context.ts'
 import type { Gateway } from './gateway.ts'
 
-/** One request's handling from the route on: a chain of stages chosen at start. */
-export type Handler = (ctx: RequestContext) => Promise<void>
+/** One request's handling from the route on: a chain of stages chosen at start; resolves once it is handled. */
+export type Handler = (ctx: RequestContext) => Promise<unknown>
 
 /**
  * A stage of a write: resolves to true when it answered the request (nothing after it runs).

@@ -21,7 +21,8 @@ export function requestIdOf (req: IncomingMessage): string {
   return typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : randomUUID()
 }
 
-async function dispatch (gw: Gateway, ctx: RequestContext): Promise<void> {
+/** Routes the request and returns its handler's promise; throws (at once) what refuses it before routing. */
+function dispatch (gw: Gateway, ctx: RequestContext): Promise<unknown> {
   const { req } = ctx
   if (gw.draining) throw new IfgateError('IFG_ERR_DRAINING', 'ifgate is shutting down; retry on another instance', { retryAfterSeconds: 1 })
   if (req.method === 'CONNECT') throw new IfgateError('IFG_ERR_METHOD_NOT_ALLOWED', 'CONNECT is not supported by a reverse proxy')
@@ -36,9 +37,18 @@ async function dispatch (gw: Gateway, ctx: RequestContext): Promise<void> {
   ctx.path = path
   ctx.key = key
   ctx.host = host
-  if (method === 'GET' || method === 'HEAD') await compiled.read(ctx)
-  else if (SAFE_METHODS.has(method)) await compiled.pass(ctx)
-  else await compiled.write(ctx)
+  if (method === 'GET' || method === 'HEAD') return compiled.read(ctx)
+  if (SAFE_METHODS.has(method)) return compiled.pass(ctx)
+  return compiled.write(ctx)
+}
+
+/** Returns the handling of a request as one promise, whether it failed at once or later. */
+function handling (gw: Gateway, ctx: RequestContext): Promise<unknown> {
+  try {
+    return dispatch(gw, ctx)
+  } catch (err) {
+    return Promise.reject(err)
+  }
 }
 
 /**
@@ -69,7 +79,7 @@ export function createHandler (gw: Gateway, inFlight: ResponsesInFlight): (req: 
       if (!res.writableFinished) ctx.gone.abort(new errors.RequestAbortedError('the client closed the connection'))
       settled()
     })
-    dispatch(gw, ctx).then(settled, (err: unknown) => {
+    handling(gw, ctx).then(settled, (err: unknown) => {
       const error = err instanceof IfgateError ? err : new IfgateError('IFG_ERR_INTERNAL', 'internal error', { cause: err, stack: true })
       if (!(err instanceof IfgateError)) gw.logger.error({ requestId: ctx.requestId, err }, 'unexpected error while handling a request')
       try {

@@ -290,11 +290,11 @@ export function writeHandler (gw: Gateway, s: RouteSettings): Handler {
     receive(gw, s.maxBufferBytes),
     underLock(gw)
   ])
-  return async (ctx) => {
+  return (ctx) => {
     const c = readConditionals(conditionalLines(ctx.req.rawHeaders))
     // SPEC §5: If-Modified-Since on a write is ignored (RFC 9110 §13.1.3) but is evidence of a
     // cache revalidation forwarded onto a write.
     if (c.ifModifiedSince !== undefined) ctx.injectedConditional = 'if-modified-since'
-    await chain(ctx, { c, gone: ctx.gone, body: undefined, peeked: undefined })
+    return chain(ctx, { c, gone: ctx.gone, body: undefined, peeked: undefined })
   }
 }
