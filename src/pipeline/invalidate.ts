@@ -29,25 +29,26 @@ export function sameOriginPath (value: string, requestPath: string, origin: stri
   return local ? url.pathname + url.search : undefined
 }
 
+/** Response fields that name another resource a write changed. */
+const NAMING_FIELDS = ['location', 'content-location'] as const
+
 /**
  * Returns the keys whose validators a 2xx write makes unknown besides its own (SPEC §2.5): the
  * resources its `Location` and `Content-Location` name on the same origin, and its parent collection.
  */
 export function relatedKeys (gw: Gateway, ctx: RequestContext, headers: Readonly<Record<string, string | string[] | undefined>>): string[] {
   const route = ctx.route!
-  const origin = route.origin
-  const keys = new Set<string>()
-  const options = gw.targetOptions
-  for (const field of ['location', 'content-location']) {
+  const keys: string[] = []
+  const add = (key: string): void => { if (key !== ctx.key && !keys.includes(key)) keys.push(key) }
+  for (const field of NAMING_FIELDS) {
     const value = firstValue(headers[field])
     if (value === undefined) continue
-    const path = sameOriginPath(value, ctx.path, origin, ctx.host)
+    const path = sameOriginPath(value, ctx.path, route.origin, ctx.host)
     // Keyed as a request for it would be: normalised (SPEC §2), with this request's keyBy values.
-    const target = path === undefined ? undefined : normalizeTarget(path, options)
-    if (target?.ok === true) keys.add(keyOf(route, target.pathAndQuery, ctx.req.headers))
+    const target = path === undefined ? undefined : normalizeTarget(path, gw.targetOptions)
+    if (target?.ok === true) add(keyOf(route, target.pathAndQuery, ctx.req.headers))
   }
   const parent = parentPath(ctx.path)
-  if (parent !== undefined) keys.add(keyOf(route, parent, ctx.req.headers))
-  keys.delete(ctx.key!)
-  return [...keys]
+  if (parent !== undefined) add(keyOf(route, parent, ctx.req.headers))
+  return keys
 }
