@@ -74,10 +74,11 @@ export function createHandler (gw: Gateway, inFlight: ResponsesInFlight): (req: 
     }
     res.once('close', () => {
       open.delete(res)
-      // SPEC §2: a client that left before its response was complete is not written for, and
-      // its origin request is aborted (§2.6).
-      if (!res.writableFinished) ctx.gone.abort(new errors.RequestAbortedError('the client closed the connection'))
       settled()
+      // SPEC §2: a client that left before its response was complete is not written for, and
+      // its origin request is aborted (§2.6). After settled(): a request whose pipeline is done
+      // is logged as it was when the client left, not as the abort leaves it.
+      if (!res.writableFinished) ctx.gone.abort(new errors.RequestAbortedError('the client closed the connection'))
     })
     handling(gw, ctx).then(settled, (err: unknown) => {
       const error = err instanceof IfgateError ? err : new IfgateError('IFG_ERR_INTERNAL', 'internal error', { cause: err, stack: true })

@@ -132,6 +132,38 @@ describe('forwarding', () => {
     }
   })
 
+  test('a client that leaves during the body is logged as it left, and the origin\'s body is cut', async () => {
+    const patient = await startIfgate(origin.url, { defaults: { timeouts: { originHeadersMs: 30_000, originBodyMs: 30_000 } } })
+    try {
+      const originSawClose = Promise.withResolvers<{ answered: boolean }>()
+      origin.handle((req, res) => {
+        res.on('close', () => originSawClose.resolve({ answered: res.writableEnded }))
+        req.resume()
+        // A strong ETag: the body is relayed as it comes (no body is read whole to be hashed).
+        res.writeHead(200, { 'content-type': 'text/plain', etag: '"mid"' })
+        res.write('first part of a body that never ends')
+      })
+      const headed = Promise.withResolvers<void>()
+      const req = httpRequest(`${patient.url}/mid-body`, (res) => {
+        res.once('data', () => {
+          headed.resolve()
+          req.destroy()
+        })
+      })
+      req.on('error', () => {})
+      req.end()
+      await within(headed.promise, 5000, 'the client received the start of the body')
+      const { answered } = await within(originSawClose.promise, 2000, 'the origin request was closed after the client left')
+      assert.equal(answered, false, 'the origin never finished its body: its request was aborted')
+      const line = await patient.logs.waitFor((l) => l.path === '/mid-body' && l.status === 200)
+      assert.equal(line.decision, 'forwarded', 'the response was under way when the client left: not an origin error')
+      assert.equal(line.aborted, true)
+      assert.equal(line.error, undefined)
+    } finally {
+      await patient.close()
+    }
+  })
+
   test('past lock.maxQueue and lock.waitMs: 503 with Retry-After', async () => {
     origin.handle((req, res) => {
       if (req.method === 'PUT') setTimeout(() => res.end('{}'), 250)
