@@ -119,7 +119,7 @@ export function findVariant (list: string, variantKey: string): string | undefin
   while (start < list.length) {
     let end = list.indexOf(RS, start)
     if (end === -1) end = list.length
-    if (list.startsWith(variantKey, start) && list.charCodeAt(start + variantKey.length) === 0x1f) return start === 0 && end === list.length ? list : list.slice(start, end)
+    if (fieldIs(list, start, variantKey)) return start === 0 && end === list.length ? list : list.slice(start, end)
     start = end + 1
   }
   return undefined
@@ -130,11 +130,17 @@ export function variantKeyOfPacked (packed: string): string {
   return packed.slice(0, packed.indexOf(SEP))
 }
 
+/** Returns true when the field of `packed` that starts at `at` is `value` (ends at a SEP or the end), read in place. */
+function fieldIs (packed: string, at: number, value: string): boolean {
+  const end = at + value.length
+  return packed.startsWith(value, at) && (end === packed.length || packed.charCodeAt(end) === 0x1f)
+}
+
 /** Returns true when a packed variant has this ETag and a stored body digest, read in place. */
 export function hasDigestFor (packed: string, etag: string): boolean {
   // Fields: variant key, ETag, Last-Modified, source, digest, …
   const start = packed.indexOf(SEP) + 1
-  if (!packed.startsWith(etag, start) || packed.charCodeAt(start + etag.length) !== 0x1f) return false
+  if (!fieldIs(packed, start, etag)) return false
   const source = packed.indexOf(SEP, start + etag.length + 1) + 1
   const digest = packed.indexOf(SEP, source) + 1
   return digest > 0 && digest < packed.length && packed.charCodeAt(digest) !== 0x1f
@@ -217,8 +223,3 @@ export function compareVariant (packed: string, v: PackableValidators, principal
   return at > 0 && fieldIs(packed, at, principal) ? 'same' : 'new-digest'
 }
 
-/** Returns true when the field of `packed` that starts at `at` is `value`, read in place. */
-function fieldIs (packed: string, at: number, value: string): boolean {
-  const end = at + value.length
-  return packed.startsWith(value, at) && (end === packed.length || packed.charCodeAt(end) === 0x1f)
-}

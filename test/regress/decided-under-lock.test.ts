@@ -3,30 +3,9 @@ import assert from 'node:assert/strict'
 import { connect } from 'node:net'
 import { once } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { IncomingMessage, ServerResponse } from 'node:http'
-import { request, startServer, type LocalServer } from '../helpers/http.ts'
+import { request } from '../helpers/http.ts'
+import { startLegacyOrigin, type LegacyOrigin } from '../helpers/legacy-origin.ts'
 import { startIfgate, type TestGateway } from '../helpers/start-ifgate.ts'
-
-/** A last-write-wins origin whose ETag is `"v<n>"`, n counting the writes it applied; it counts its HEADs and writes. */
-function versionedOrigin (): { start: () => Promise<LocalServer>; heads: () => number; writes: () => number } {
-  let version = 1
-  let heads = 0
-  let writes = 0
-  const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    req.resume()
-    req.once('end', () => {
-      if (req.method === 'PUT') {
-        version++
-        writes++
-      } else if (req.method === 'HEAD') {
-        heads++
-      }
-      res.writeHead(200, { etag: `"v${version}"`, 'content-type': 'application/json', 'content-length': '2' })
-      res.end(req.method === 'HEAD' ? undefined : '{}')
-    })
-  }
-  return { start: () => startServer(handler), heads: () => heads, writes: () => writes }
-}
 
 /**
  * Sends a PUT whose head arrives now and whose 2-byte body only once `meanwhile` is done; resolves
@@ -53,22 +32,24 @@ async function putWithLateBody (url: string, path: string, ifMatch: string, mean
  * is still exactly that: the same entry, every variant still fresh.
  */
 describe('regress: the decision under the lock is taken on the entry as it is then', () => {
-  const origin = versionedOrigin()
-  let server: LocalServer
+  let origin: LegacyOrigin
   let gw: TestGateway
+  const heads = (): number => origin.requests.filter((r) => r.method === 'HEAD').length
   before(async () => {
-    server = await origin.start()
-    gw = await startIfgate(server.url, { defaults: { ownership: 'exclusive', validatorTtlMs: 400 } })
+    origin = await startLegacyOrigin({ etag: 'strong' })
+    origin.set('/a', {})
+    origin.set('/b', {})
+    gw = await startIfgate(origin.url, { defaults: { ownership: 'exclusive', validatorTtlMs: 400 } })
   })
   after(async () => {
     await gw.close()
-    await server.close()
+    await origin.close()
   })
 
   test('a write superseded while its body was on the way is refused, not forwarded over the newer one', async () => {
     const read = await request(`${gw.url}/a`)
     assert.equal(read.headers.etag, '"v1"')
-    const writesBefore = origin.writes()
+    const writesBefore = origin.writes
     // A sends If-Match "v1", current when its head arrives; B writes on "v1" before A's body comes.
     const late = await putWithLateBody(gw.url, '/a', '"v1"', async () => {
       await sleep(100)
@@ -78,16 +59,16 @@ describe('regress: the decision under the lock is taken on the entry as it is th
     })
     assert.equal(late.status, 412, `A, on the superseded "v1", was answered ${late.status}`)
     assert.equal(late.etag, '"v2"')
-    assert.equal(origin.writes() - writesBefore, 1, 'only B reached the origin')
+    assert.equal(origin.writes - writesBefore, 1, 'only B reached the origin')
   })
 
   test('a write whose cached validators expired while its body was on the way asks the origin first', async () => {
     const read = await request(`${gw.url}/b`)
     const etag = read.headers.etag as string
-    const headsBefore = origin.heads()
+    const headsBefore = heads()
     // Fresh when the head arrives; past validatorTtlMs (400 ms) when the body does.
     const late = await putWithLateBody(gw.url, '/b', etag, () => sleep(600))
     assert.equal(late.status, 200)
-    assert.equal(origin.heads() - headsBefore, 1, 'the expired validators were confirmed by a lookup')
+    assert.equal(heads() - headsBefore, 1, 'the expired validators were confirmed by a lookup')
   })
 })
