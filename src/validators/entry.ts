@@ -1,5 +1,5 @@
 import { valueDigest } from '../http/credentials.ts'
-import { compareVariant, etagOfPacked, findVariant, hasDigestFor, learnedAtOfPacked, packList, packVariant, relearned, unpackHistory, unpackList, unpackVariant, variantKeyOfPacked, variantToHistory } from './packed.ts'
+import { compareVariant, etagOfPacked, findVariant, hasDigestFor, isOneRecord, learnedAtOfPacked, packList, packVariant, prependHistory, relearned, unpackCurrent, unpackHistory, unpackList, unpackVariant, variantKeyOfPacked, variantToHistory } from './packed.ts'
 
 /**
  * What ifgate knows about one resource: the current validators of each variant it has seen since
@@ -57,14 +57,9 @@ export interface ValidatorEntry {
 /** One frozen empty list shared by every entry whose origin sends no Vary. */
 const NO_VARY: readonly string[] = Object.freeze([])
 
-function decodeVariant (packed: string): VariantValidators {
-  const { variantKey, validators: v, principal, firstSeen, learnedAt } = unpackVariant(packed)
-  return { etag: v.etag, lastModified: v.lastModified, source: v.source, digest: v.digest, encoding: v.encoding, variantKey, principal, firstSeen, learnedAt }
-}
-
 /** Returns the current variants of an entry, unpacked (empty when unknown). */
 export function variantsOf (entry: ValidatorEntry | undefined): VariantValidators[] {
-  return entry?.current === undefined ? [] : unpackList(entry.current).map(decodeVariant)
+  return entry?.current === undefined ? [] : unpackList(entry.current).map(unpackCurrent)
 }
 
 /** Returns the earlier ETags of an entry, newest first, unpacked. */
@@ -78,6 +73,9 @@ export function historyOf (entry: ValidatorEntry | undefined): HistoryItem[] {
 
 /** Returns the history with `items` first (newest first), an older item with one of their ETags dropped, at most `depth` items. */
 function pushHistory (history: string, items: Array<string | undefined>, depth: number): string {
+  if (depth === 0) return history
+  // Nearly always one item (one variant): read into the packed history in place.
+  if (items.length === 1) return items[0] === undefined ? history : prependHistory(history, items[0], depth)
   const fresh = items.filter((h): h is string => h !== undefined)
   if (fresh.length === 0 || depth === 0) return history
   // One scan of the earlier items, stopped once `depth` are kept.
@@ -169,8 +167,13 @@ export function digestKnown (entry: ValidatorEntry | undefined, variantKey: stri
 /** Returns the fresh current variants of an entry, or undefined when none is younger than `ttlMs`. */
 export function freshVariants (entry: ValidatorEntry | undefined, now: number, ttlMs: number): VariantValidators[] | undefined {
   if (entry?.current === undefined) return undefined
+  // Nearly always one variant: decoded once, its learned time read from the decoded fields.
+  if (isOneRecord(entry.current)) {
+    const only = unpackCurrent(entry.current)
+    return now - only.learnedAt < ttlMs ? [only] : undefined
+  }
   const fresh = unpackList(entry.current).filter((p) => now - learnedAtOfPacked(p) < ttlMs)
-  return fresh.length === 0 ? undefined : fresh.map(decodeVariant)
+  return fresh.length === 0 ? undefined : fresh.map(unpackCurrent)
 }
 
 /** Request fields that carry credentials: a variant key keeps a digest of their values, never the values. */

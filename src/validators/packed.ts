@@ -19,6 +19,11 @@ export function packList (records: readonly string[]): string {
   return records.length === 1 ? records[0] : records.join(RS)
 }
 
+/** Returns true when a packed list holds exactly one record. */
+export function isOneRecord (packed: string): boolean {
+  return packed !== '' && !packed.includes(RS)
+}
+
 /** Returns the records of a packed list. */
 export function unpackList (packed: string): string[] {
   return packed === '' ? [] : packed.split(RS)
@@ -113,6 +118,22 @@ export function unpackVariant (packed: string): { variantKey: string; validators
   return { variantKey: parts[0], validators: unpackValidators(parts, 1), principal: parts[6], firstSeen: untime(parts[7]), learnedAt: untime(parts[8]) }
 }
 
+/** A current variant's fields, flat: what unpackVariant returns, in one object. */
+export interface UnpackedVariant extends PackableValidators {
+  readonly variantKey: string
+  readonly principal: string
+  readonly firstSeen: number
+  readonly learnedAt: number
+}
+
+/** Returns a packed variant's fields as one flat object (every cached decision reads one). */
+export function unpackCurrent (packed: string): UnpackedVariant {
+  const parts = packed.split(SEP)
+  const etag = unopt(parts[1])
+  const source = parts[3] === 's' ? 'synthesized' : 'origin'
+  return { etag, lastModified: unpackDate(parts[2]), source, digest: restoredDigest(source, etag, parts[4]), encoding: unopt(parts[5]), variantKey: parts[0], principal: parts[6], firstSeen: untime(parts[7]), learnedAt: untime(parts[8]) }
+}
+
 /** Returns the first packed variant of `variantKey` in a packed list of variants, found in place (no split); undefined when none. */
 export function findVariant (list: string, variantKey: string): string | undefined {
   let start = 0
@@ -180,14 +201,51 @@ export function packHistory (v: PackableValidators, firstSeen: number, supersede
 
 /**
  * Returns the history item of a packed current variant superseded at `supersededAt` (what
- * packHistory makes of its unpacked fields), or undefined when it has no ETag. Rearranges the
- * packed fields in place: every forwarded write moves its resource's variants to history.
+ * packHistory makes of its unpacked fields), or undefined when it has no ETag. Cuts the packed
+ * fields in place, with no split: every forwarded write moves its resource's variants to history.
  */
 export function variantToHistory (packed: string, supersededAt: number, byWrite: boolean): string | undefined {
   // Variant fields: key, ETag, Last-Modified, source, digest, coding, principal, first seen, learned.
-  const p = packed.split(SEP)
-  if (p[1] === '') return undefined
-  return [p[1], p[2], p[3], p[4].slice(0, HISTORY_DIGEST_CHARS), p[5], p[7], time(supersededAt), byWrite ? '1' : ''].join(SEP)
+  // ends[i]: the separator after field i.
+  const ends = [packed.indexOf(SEP)]
+  for (let i = 1; i < 8; i++) ends.push(packed.indexOf(SEP, ends[i - 1] + 1))
+  if (ends[1] === ends[0] + 1) return undefined
+  return [
+    // ETag, Last-Modified and source as they are; the digest shortened; the coding; first seen.
+    packed.slice(ends[0] + 1, ends[3]),
+    packed.slice(ends[3] + 1, Math.min(ends[4], ends[3] + 1 + HISTORY_DIGEST_CHARS)),
+    packed.slice(ends[4] + 1, ends[5]),
+    packed.slice(ends[6] + 1, ends[7]),
+    time(supersededAt),
+    byWrite ? '1' : ''
+  ].join(SEP)
+}
+
+/**
+ * Returns a packed history with `item` first, an older item with its ETag dropped, at most `depth`
+ * (≥ 1) items: the earlier items are cut from the packed list in place, with no split.
+ */
+export function prependHistory (history: string, item: string, depth: number): string {
+  if (depth <= 1 || history === '') return item
+  const etag = item.slice(0, item.indexOf(SEP))
+  const parts = [item]
+  // Kept items are copied in runs: [run, start - 1) holds the ones read since the last dropped.
+  let run = 0
+  let start = 0
+  let count = 1
+  while (start < history.length && count < depth) {
+    let end = history.indexOf(RS, start)
+    if (end === -1) end = history.length
+    if (fieldIs(history, start, etag)) {
+      if (start > run) parts.push(history.slice(run, start - 1))
+      run = end + 1
+    } else {
+      count++
+    }
+    start = end + 1
+  }
+  if (start > run) parts.push(history.slice(run, start - 1))
+  return packList(parts)
 }
 
 /** Returns a packed history item's fields. */

@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { formatHttpDate } from '../../src/http/http-date.ts'
-import { HISTORY_DIGEST_CHARS, compareVariant, findVariant, hasDigestFor, packDate, packHistory, packVariant, sameDigest, unpackDate, unpackHistory, unpackVariant, variantToHistory, type PackableValidators } from '../../src/validators/packed.ts'
+import { HISTORY_DIGEST_CHARS, compareVariant, findVariant, hasDigestFor, isOneRecord, packDate, packList, packHistory, packVariant, prependHistory, sameDigest, unpackCurrent, unpackDate, unpackHistory, unpackVariant, variantToHistory, type PackableValidators } from '../../src/validators/packed.ts'
 import { digestBody, synthesizedEtag } from '../../src/validators/synthesize.ts'
 
 const dateCases: { name: string; input: string | undefined; want: string }[] = [
@@ -45,8 +45,17 @@ const time = fc.integer({ min: 0, max: 8_000_000_000_000 })
 test('packVariant / unpackVariant round-trip every field', () => {
   const principal = fc.oneof(fc.constant(''), fc.stringMatching(/^[A-Za-z0-9_-]{22}$/))
   fc.assert(fc.property(fc.oneof(fc.constant(''), variantKey), validators, principal, time, time, (key, v, who, firstSeen, learnedAt) => {
-    assert.deepEqual(unpackVariant(packVariant(key, v, firstSeen, learnedAt, who)), { variantKey: key, validators: v, principal: who, firstSeen, learnedAt })
+    const packed = packVariant(key, v, firstSeen, learnedAt, who)
+    assert.deepEqual(unpackVariant(packed), { variantKey: key, validators: v, principal: who, firstSeen, learnedAt })
+    assert.deepEqual(unpackCurrent(packed), { ...v, variantKey: key, principal: who, firstSeen, learnedAt }, 'the flat form holds the same fields')
   }), { numRuns: 500 })
+})
+
+test('isOneRecord: a packed list of exactly one record', () => {
+  const one = packVariant('', { etag: '"a"', lastModified: undefined, source: 'origin', digest: undefined, encoding: undefined }, 1, 2)
+  assert.equal(isOneRecord(one), true)
+  assert.equal(isOneRecord(packList([one, one])), false)
+  assert.equal(isOneRecord(packList([])), false)
 })
 
 test('packHistory / unpackHistory round-trip every field, an origin body digest shortened to HISTORY_DIGEST_CHARS', () => {
@@ -66,6 +75,19 @@ test('variantToHistory is packHistory of the unpacked variant, its fields moved 
     const want = back.etag === undefined ? undefined : packHistory(back, seen, supersededAt, byWrite)
     assert.equal(variantToHistory(packed, supersededAt, byWrite), want)
   }), { numRuns: 1000 })
+})
+
+test('prependHistory is the split list with the item first, its ETag dropped further on, cut at depth', () => {
+  // Items of a few ETags (one may be a prefix of another) so that the one dropped is found anywhere.
+  const etag = fc.constantFrom('"a"', '"a"x', '"b"', 'W/"a"', '"c"')
+  const item = fc.tuple(etag, validators, time, time, fc.boolean()).map(([tag, v, firstSeen, at, byWrite]) => packHistory({ ...v, etag: tag }, firstSeen, at, byWrite))
+  // A history holds one item per ETag (what every push keeps).
+  const history = fc.uniqueArray(item, { selector: (h) => h.split('\x1f')[0], maxLength: 5 })
+  fc.assert(fc.property(history, item, fc.integer({ min: 1, max: 6 }), (earlier, first, depth) => {
+    const tag = first.split('\x1f')[0]
+    const want = [first, ...earlier.filter((h) => h.split('\x1f')[0] !== tag)].slice(0, depth).join('\x1e')
+    assert.equal(prependHistory(earlier.join('\x1e'), first, depth), want)
+  }), { numRuns: 2000 })
 })
 
 const sameDigestCases = [
