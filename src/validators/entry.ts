@@ -77,7 +77,7 @@ function pushHistory (history: string, items: Array<string | undefined>, depth: 
   // Nearly always one item (one variant): read into the packed history in place.
   if (items.length === 1) return items[0] === undefined ? history : prependHistory(history, items[0], depth)
   const fresh = items.filter((h): h is string => h !== undefined)
-  if (fresh.length === 0 || depth === 0) return history
+  if (fresh.length === 0) return history
   // One scan of the earlier items, stopped once `depth` are kept.
   const tags = fresh.map(etagOfPacked)
   const kept = fresh.length > depth ? fresh.slice(0, depth) : fresh

@@ -112,13 +112,7 @@ export function packVariant (variantKey: string, v: PackableValidators, firstSee
   return [variantKey, ...validatorFields(v), principal, time(firstSeen), time(learnedAt)].join(SEP)
 }
 
-/** Returns a packed variant's fields. */
-export function unpackVariant (packed: string): { variantKey: string; validators: PackableValidators; principal: string; firstSeen: number; learnedAt: number } {
-  const parts = packed.split(SEP)
-  return { variantKey: parts[0], validators: unpackValidators(parts, 1), principal: parts[6], firstSeen: untime(parts[7]), learnedAt: untime(parts[8]) }
-}
-
-/** A current variant's fields, flat: what unpackVariant returns, in one object. */
+/** A current variant's fields, flat, in one object. */
 export interface UnpackedVariant extends PackableValidators {
   readonly variantKey: string
   readonly principal: string
@@ -132,6 +126,12 @@ export function unpackCurrent (packed: string): UnpackedVariant {
   const etag = unopt(parts[1])
   const source = parts[3] === 's' ? 'synthesized' : 'origin'
   return { etag, lastModified: unpackDate(parts[2]), source, digest: restoredDigest(source, etag, parts[4]), encoding: unopt(parts[5]), variantKey: parts[0], principal: parts[6], firstSeen: untime(parts[7]), learnedAt: untime(parts[8]) }
+}
+
+/** Returns a packed variant's fields, its validators apart. */
+export function unpackVariant (packed: string): { variantKey: string; validators: PackableValidators; principal: string; firstSeen: number; learnedAt: number } {
+  const { variantKey, principal, firstSeen, learnedAt, ...validators } = unpackCurrent(packed)
+  return { variantKey, validators, principal, firstSeen, learnedAt }
 }
 
 /** Returns the first packed variant of `variantKey` in a packed list of variants, found in place (no split); undefined when none. */
