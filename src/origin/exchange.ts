@@ -158,18 +158,69 @@ export interface OriginExchange {
 }
 
 /**
+ * One exchange as undici's dispatch handler: the response head settles its promise, the body goes
+ * to an OriginBody. One object per request, its methods on the prototype (no closure per request).
+ */
+class Exchange implements OriginExchange, Dispatcher.DispatchHandler {
+  readonly response: Promise<OriginResponse>
+  #controller: Dispatcher.DispatchController | undefined
+  #abortReason: Error | undefined
+  #body: OriginBody | undefined
+  #settled = false
+  readonly #resolve: (response: OriginResponse) => void
+  readonly #reject: (err: Error) => void
+
+  constructor () {
+    const { promise, resolve, reject } = Promise.withResolvers<OriginResponse>()
+    this.response = promise
+    this.#resolve = resolve
+    this.#reject = reject
+  }
+
+  onRequestStart (c: Dispatcher.DispatchController): void {
+    this.#controller = c
+    if (this.#abortReason !== undefined) c.abort(this.#abortReason)
+  }
+
+  onResponseStart (c: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    // RFC 9110 §15.2: interim 1xx responses are not the response (undici passes none but 101).
+    if (statusCode < 200) return
+    const body = this.#body = new OriginBody(c)
+    this.#settled = true
+    this.#resolve({ statusCode, headers, body })
+  }
+
+  onResponseData (_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#body?.push(chunk)
+  }
+
+  onResponseEnd (): void {
+    this.#body?.finish()
+  }
+
+  onResponseError (_c: Dispatcher.DispatchController | undefined, err: Error): void {
+    if (!this.#settled) {
+      this.#settled = true
+      this.#reject(err)
+    } else {
+      this.#body?.fail(err)
+    }
+  }
+
+  abort (reason: Error): void {
+    if (this.#body?.done === true) return
+    const controller = this.#controller
+    if (controller === undefined) this.#abortReason = reason
+    else if (!controller.aborted) controller.abort(reason)
+  }
+}
+
+/**
  * Returns an exchange with the origin through undici's `dispatch`, the cheapest way undici offers
  * (no promise-per-chunk, no Readable per response): the response body is an OriginBody.
  */
 export function startExchange (dispatcher: Dispatcher, options: ExchangeOptions): OriginExchange {
-  let controller: Dispatcher.DispatchController | undefined
-  let abortReason: Error | undefined
-  let body: OriginBody | undefined
-  let settled = false
-  let resolve!: (response: OriginResponse) => void
-  let reject!: (err: Error) => void
-  const response = new Promise<OriginResponse>((res, rej) => { resolve = res; reject = rej })
-
+  const exchange = new Exchange()
   dispatcher.dispatch({
     path: options.path,
     method: options.method,
@@ -178,40 +229,6 @@ export function startExchange (dispatcher: Dispatcher, options: ExchangeOptions)
     headersTimeout: options.headersTimeout,
     bodyTimeout: options.bodyTimeout,
     reset: options.reset
-  }, {
-    onRequestStart (c) {
-      controller = c
-      if (abortReason !== undefined) c.abort(abortReason)
-    },
-    onResponseStart (c, statusCode, headers) {
-      // RFC 9110 §15.2: interim 1xx responses are not the response (undici passes none but 101).
-      if (statusCode < 200) return
-      body = new OriginBody(c)
-      settled = true
-      resolve({ statusCode, headers, body })
-    },
-    onResponseData (_c, chunk) {
-      body?.push(chunk)
-    },
-    onResponseEnd () {
-      body?.finish()
-    },
-    onResponseError (_c, err) {
-      if (!settled) {
-        settled = true
-        reject(err)
-      } else {
-        body?.fail(err)
-      }
-    }
-  })
-
-  return {
-    response,
-    abort (reason) {
-      if (body?.done === true) return
-      if (controller === undefined) abortReason = reason
-      else if (!controller.aborted) controller.abort(reason)
-    }
-  }
+  }, exchange)
+  return exchange
 }
