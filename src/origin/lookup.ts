@@ -3,7 +3,7 @@ import type { Policy } from '../config/types.ts'
 import { fromOriginError, IfgateError } from '../errors.ts'
 import type { Validators } from '../validators/entry.ts'
 import { digestBody } from '../validators/synthesize.ts'
-import { startExchange, type OriginResponse } from './exchange.ts'
+import { startExchange, type OriginExchange, type OriginResponse } from './exchange.ts'
 import { firstValue, isIdentityCoding, parseVary } from '../http/fields.ts'
 import { usableValidators } from '../validators/learn.ts'
 
@@ -46,10 +46,11 @@ export async function lookupValidators (dispatcher: Dispatcher, options: LookupO
   // A body is hashed only in the identity coding: asked for here unless the caller's fields already do.
   const headers = options.headers['accept-encoding'] === 'identity' ? options.headers : { ...options.headers, 'accept-encoding': 'identity' }
   let timedOut: IfgateError | undefined
-  let abort: ((reason: Error) => void) | undefined
+  /** The exchange under way (the HEAD, then the GET): the one the timeout aborts. */
+  let current: OriginExchange | undefined
   const timer = setTimeout(() => {
     timedOut = new IfgateError('IFG_ERR_LOOKUP_TIMEOUT', `the origin did not answer the validator lookup within ${timeoutMs} ms (timeouts.lookupMs)`)
-    abort?.(timedOut)
+    current?.abort(timedOut)
   }, timeoutMs)
   const ask = (method: 'HEAD' | 'GET'): Promise<OriginResponse> => {
     // undici closes the connection after every HEAD, in case a broken server sends a body with it
@@ -57,9 +58,8 @@ export async function lookupValidators (dispatcher: Dispatcher, options: LookupO
     // halves write throughput. We deviate: the HEAD's connection is kept (RFC 9110 §9.3.2: a HEAD
     // response has no content), so a server that sends one anyway fails the next exchange on that
     // connection with a parse error (a 502), never with a wrong answer read from a JSON body.
-    const exchange = startExchange(dispatcher, { path: options.path, method, headers, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, reset: method === 'HEAD' ? false : undefined })
-    abort = exchange.abort
-    return exchange.response
+    current = startExchange(dispatcher, { path: options.path, method, headers, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, reset: method === 'HEAD' ? false : undefined })
+    return current.response
   }
   try {
     if (policy.etags !== 'synthesize' && !options.wantBody) {
