@@ -106,6 +106,9 @@ async function main (): Promise<void> {
     { name: 'write-floor', service: await peer('write-floor', 'write-floor.ts', o), proxy: true },
     { name: 'hash-floor', service: await peer('hash-floor', 'hash-floor.ts', o), proxy: true },
     { name: 'write-floor-shared', service: await peer('write-floor-shared', 'write-floor.ts', o, { SHARED: '1' }), proxy: true },
+    { name: 'edge-floor-duties', service: await peer('edge-floor-duties', 'edge-floor.ts', o, { DUTIES: '1' }), proxy: true },
+    { name: 'write-floor-duties', service: await peer('write-floor-duties', 'write-floor.ts', o, { DUTIES: '1' }), proxy: true },
+    { name: 'write-floor-shared-duties', service: await peer('write-floor-shared-duties', 'write-floor.ts', o, { SHARED: '1', DUTIES: '1' }), proxy: true },
     { name: 'fastify-http-proxy', service: await peer('fastify-http-proxy', 'fastify-proxy.ts', o), proxy: true },
     { name: 'http-proxy-3', service: await peer('http-proxy-3', 'http-proxy-3.ts', o), proxy: true }
   ]
@@ -114,11 +117,11 @@ async function main (): Promise<void> {
   const scenarios: Scenario[] = [
     { name: 'GET c50', connections: 50, path: '/items/1', targets: ['direct', 'ifgate', 'nginx', 'bare-undici', 'contract-floor', 'fastify-http-proxy', 'http-proxy-3'] },
     { name: 'GET c1', connections: 1, path: '/items/1', targets: ['direct', 'ifgate', 'bare-undici', 'contract-floor'] },
-    { name: 'PUT current If-Match, exclusive (1,000 keys)', connections: 50, path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '1000' }, targets: ['ifgate-exclusive', 'write-floor'] },
+    { name: 'PUT current If-Match, exclusive (1,000 keys)', connections: 50, path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '1000' }, targets: ['ifgate-exclusive', 'write-floor', 'write-floor-duties'] },
     { name: 'PUT current If-Match, exclusive, Prefer: return=representation (1,000 keys)', connections: 50, path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '1000', PREFER: 'return=representation' }, targets: ['ifgate-exclusive'] },
-    { name: 'PUT current If-Match, shared (1,000 keys)', connections: 50, path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '1000' }, targets: ['ifgate', 'write-floor-shared'] },
+    { name: 'PUT current If-Match, shared (1,000 keys)', connections: 50, path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '1000' }, targets: ['ifgate', 'write-floor-shared', 'write-floor-shared-duties'] },
     { name: 'PUT plain (1,000 keys)', connections: 50, path: '/', script: put, env: { KEYS: '1000' }, targets: ['bare-undici', 'contract-floor'] },
-    { name: 'PUT stale If-Match (1,000 keys)', connections: 50, path: '/', script: put, env: { IF_MATCH: STALE_TAG, KEYS: '1000' }, targets: ['ifgate', 'nginx', 'edge-floor'], countOrigin: true },
+    { name: 'PUT stale If-Match (1,000 keys)', connections: 50, path: '/', script: put, env: { IF_MATCH: STALE_TAG, KEYS: '1000' }, targets: ['ifgate', 'nginx', 'edge-floor', 'edge-floor-duties'], countOrigin: true },
     { name: 'PUT current, exclusive, one hot key', connections: 50, path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '1' }, targets: ['ifgate-exclusive'] },
     { name: 'PUT current, exclusive, 10,000 keys', connections: 50, path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '10000' }, targets: ['ifgate-exclusive'] },
     { name: 'PUT current, shared, cache misses (100,000 keys)', connections: 50, path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '100000' }, targets: ['ifgate-miss'], countOrigin: true },
@@ -148,9 +151,10 @@ async function main (): Promise<void> {
     if (read < 10_000) throw new Error(`${key}: the warm-up read ${read} of 10,000 keys in 30 s`)
   }
   // The write paths are warmed like the read path (JIT, lock, lookups), current and stale tags alike.
-  for (const key of ['ifgate', 'ifgate-exclusive', 'ifgate-miss', 'write-floor', 'write-floor-shared']) await wrk(`${byName.get(key)?.service.url}/`, 50, 2, put, { IF_MATCH: ETAG, KEYS: '1000' })
+  for (const key of ['ifgate', 'ifgate-exclusive', 'ifgate-miss', 'write-floor', 'write-floor-shared', 'write-floor-duties', 'write-floor-shared-duties']) await wrk(`${byName.get(key)?.service.url}/`, 50, 2, put, { IF_MATCH: ETAG, KEYS: '1000' })
   await wrk(`${byName.get('ifgate')?.service.url}/`, 50, 1, put, { IF_MATCH: STALE_TAG, KEYS: '1000' })
   for (const key of ['bare-undici', 'contract-floor', 'nginx', 'edge-floor']) await wrk(`${byName.get(key)?.service.url}/`, 50, 1, put, { KEYS: '1000' })
+  await wrk(`${byName.get('edge-floor-duties')?.service.url}/`, 50, 1, put, { IF_MATCH: STALE_TAG, KEYS: '1000' })
   const cells: Cell[] = []
   for (let round = 1; round <= ROUNDS; round++) {
     for (const s of scenarios) {

@@ -95,6 +95,12 @@ export function targets (s: ReturnType<typeof summarise>): Target[] {
   ratio('PUT current, exclusive (the bound): write floor / bare undici plain PUT', rps('PUT current If-Match, exclusive (1,000 keys)', 'write-floor'), rps('PUT plain (1,000 keys)', 'bare-undici'), 0.9)
   ratio('PUT current, exclusive: ifgate / write floor', rps('PUT current If-Match, exclusive (1,000 keys)', 'ifgate-exclusive'), rps('PUT current If-Match, exclusive (1,000 keys)', 'write-floor'), 0.9)
   ratio('PUT current, shared (the bound): shared write floor (a HEAD under the lock) / bare undici plain PUT', rps('PUT current If-Match, shared (1,000 keys)', 'write-floor-shared'), rps('PUT plain (1,000 keys)', 'bare-undici'), 0.5)
+  // The same floors with every per-request duty of the SPEC (peers/duties.ts): what the contract
+  // costs when met the least costly way known, the bound a goal below it cannot pass.
+  ratio('PUT current, exclusive (the bound with the SPEC\'s duties): write floor with duties / bare undici plain PUT', rps('PUT current If-Match, exclusive (1,000 keys)', 'write-floor-duties'), rps('PUT plain (1,000 keys)', 'bare-undici'), 0.9)
+  ratio('PUT current, exclusive: ifgate / write floor with duties', rps('PUT current If-Match, exclusive (1,000 keys)', 'ifgate-exclusive'), rps('PUT current If-Match, exclusive (1,000 keys)', 'write-floor-duties'), 0.9)
+  ratio('PUT current, shared (the bound with the SPEC\'s duties): shared write floor with duties / bare undici plain PUT', rps('PUT current If-Match, shared (1,000 keys)', 'write-floor-shared-duties'), rps('PUT plain (1,000 keys)', 'bare-undici'), 0.5)
+  ratio('PUT current, shared: ifgate / shared write floor with duties', rps('PUT current If-Match, shared (1,000 keys)', 'ifgate'), rps('PUT current If-Match, shared (1,000 keys)', 'write-floor-shared-duties'), 0.9)
   ratio('PUT current, shared: ifgate / shared write floor', rps('PUT current If-Match, shared (1,000 keys)', 'ifgate'), rps('PUT current If-Match, shared (1,000 keys)', 'write-floor-shared'), 0.9)
   // What a synthesized ETag itself costs: the contract floor holding the body whole and hashing it
   // before the status line (bench/peers/hash-floor.ts), against the same floor streaming it.
@@ -102,6 +108,8 @@ export function targets (s: ReturnType<typeof summarise>): Target[] {
   ratio('GET 100 KB: ifgate synthesized / hash floor', rps('GET 100 KB', 'ifgate-synthesize'), rps('GET 100 KB', 'hash-floor'), 0.9)
   // What an edge 412 itself costs: node:http sending the same problem+json, fields and log line, nothing deciding it.
   most('PUT stale (the bound): edge floor CPU per 412 / the direct origin\'s CPU per GET', cpu('PUT stale If-Match (1,000 keys)', 'edge-floor') / cpu('GET c50', 'direct'), 2, '×')
+  most('PUT stale (the bound with the SPEC\'s duties): edge floor with duties CPU per 412 / the direct origin\'s CPU per GET', cpu('PUT stale If-Match (1,000 keys)', 'edge-floor-duties') / cpu('GET c50', 'direct'), 2, '×')
+  ratio('PUT stale: ifgate / edge floor with duties', rps('PUT stale If-Match (1,000 keys)', 'ifgate'), rps('PUT stale If-Match (1,000 keys)', 'edge-floor-duties'), 0.8)
   ratio('PUT stale: ifgate / edge floor', rps('PUT stale If-Match (1,000 keys)', 'ifgate'), rps('PUT stale If-Match (1,000 keys)', 'edge-floor'), 0.8)
   // SPEC §10: a write that answers with its representation costs one read at the origin.
   ratio('PUT exclusive with Prefer: return=representation / the same PUT without', rps('PUT current If-Match, exclusive, Prefer: return=representation (1,000 keys)', 'ifgate-exclusive'), rps('PUT current If-Match, exclusive (1,000 keys)', 'ifgate-exclusive'), 0.5)
