@@ -7,7 +7,7 @@
 // alongside, comma-separated (`edge-floor`, `write-floor`, `contract-floor` for bare-undici.ts with CONTRACT=1,
 // `write-floor-shared` for write-floor.ts with SHARED=1; `-duties` after edge-floor, write-floor or
 // write-floor-shared: the same with DUTIES=1).
-// CONTEST=1, with two variants: both loaded at once on their shared core, each by its own wrk with
+// CONTEST=1: the last two targets (PEERS in order, then the variants) loaded at once on their shared core, each by its own wrk with
 // half the connections, every other target stopped meanwhile; whatever slows the machine slows
 // both, so the share each serves tells two builds apart where cells measured one after the other
 // move by more than the difference. Prints each round's B/A ratio of requests served.
@@ -23,7 +23,7 @@ interface Variant { readonly name: string; readonly bin: string; readonly config
 const BENCH = fileURLToPath(new URL('.', import.meta.url))
 const NODE = process.execPath
 const variants = JSON.parse(process.argv[2] ?? '[]') as Variant[]
-if (variants.length === 0) throw new Error('give the variants as JSON: [{"name":"a","bin":"bin/ifgate.js","config":{}}]')
+if (variants.length === 0 && process.env.PEERS === undefined) throw new Error('give the variants as JSON: [{"name":"a","bin":"bin/ifgate.js","config":{}}]')
 const rounds = Number(process.env.ROUNDS ?? 5)
 const seconds = Number(process.env.CELL_SECONDS ?? 3)
 const connections = Number(process.env.CONNECTIONS ?? 50)
@@ -81,7 +81,7 @@ function median (xs: number[]): number {
 /** CONTEST=1: the two variants loaded at once, round by round; prints what B served per request A served. */
 async function contest (): Promise<void> {
   const [a, b] = targets.slice(-2)
-  if (variants.length !== 2) throw new Error('CONTEST=1 takes exactly two variants')
+  if (targets.length < 3) throw new Error('CONTEST=1 takes two targets besides the bare proxy: two variants, a peer and a variant, or two peers')
   const others = targets.filter((t) => t !== a && t !== b).map((t) => t.pid)
   // The write paths warmed too, so that neither build is measured while its JIT catches up.
   if (script !== undefined) for (const t of [a, b]) await wrk(`${t.url}/`, 50, 2, script, scriptEnv)
