@@ -27,9 +27,13 @@ function place (url: string): string {
   return url.replace(/^file:\/\//, '')
 }
 
+/** The layer of a floor's own code (bench/peers/): what ifgate's src/ is to ifgate. */
+export const OWN_FLOOR = 'the floor\'s own code (bench/peers/)'
+
 /** The layer a place belongs to, for a summary an operator can read. */
 function layer (group: string): string {
   if (group.startsWith('src/')) return 'ifgate (src/)'
+  if (group.startsWith('bench/peers/')) return OWN_FLOOR
   if (group.startsWith('undici/') || group.startsWith('wasm')) return 'undici (origin client, llhttp in wasm)'
   if (group.startsWith('pino/') || group.startsWith('sonic-boom/')) return 'pino (access log)'
   if (group.startsWith('prom-client/')) return 'prom-client'
