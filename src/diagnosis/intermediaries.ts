@@ -42,7 +42,9 @@ export function intermediaryEvidence (headers: Headers): IntermediaryEvidence {
   const signals: string[] = []
   for (const name of SIGNAL_HEADERS) if (headers[name] !== undefined) signals.push(name)
   for (const name of Object.keys(headers)) {
-    if (headers[name] !== undefined && SIGNAL_PREFIXES.some((p) => name.startsWith(p))) signals.push(name)
+    // Only a name that starts as a prefix does (f, a, x) is compared with them.
+    const c = name.charCodeAt(0)
+    if ((c === 0x66 || c === 0x61 || c === 0x78) && headers[name] !== undefined && SIGNAL_PREFIXES.some((p) => name.startsWith(p))) signals.push(name)
   }
   if (signals.length === 0) return { signals, name: undefined }
   const hints = `${text(headers.via)} ${text(headers['cdn-loop'])}`

@@ -15,9 +15,10 @@ function problemMessage (problem: Problem | Readonly<Record<string, unknown>> & 
   const fields: Fields = {
     'content-type': 'application/problem+json',
     'content-length': String(Buffer.byteLength(body)),
-    'cache-control': 'no-store',
-    ...extra
+    'cache-control': 'no-store'
   }
+  // Copied one by one: a spread into a literal that has fields of its own takes V8's slow path.
+  for (const name in extra) fields[name] = extra[name] as string | string[]
   return { body, fields }
 }
 

@@ -29,7 +29,8 @@ function sendProblem (ctx: RequestContext, problem: Problem, extra: Record<strin
     res.destroy()
     return
   }
-  const fields: Record<string, string | string[]> = { 'x-request-id': ctx.requestId, via: VIA, ...extra }
+  const fields: Record<string, string | string[]> = { 'x-request-id': ctx.requestId, via: VIA }
+  for (const name in extra) fields[name] = extra[name] as string | string[]
   closeAfterIfBodyPending(ctx, fields)
   writeProblem(res, problem, fields, ctx.req.method === 'HEAD')
 }

@@ -1,5 +1,6 @@
 import { parseEntityTagList, type EntityTagList } from './entity-tag.ts'
 import { parseHttpDate } from './http-date.ts'
+import { rememberLast } from '../remember-last.ts'
 
 /** A date precondition as received. `seconds` is undefined when the value is invalid or a list (the field is then ignored). */
 export interface DateCondition { readonly raw: string; readonly seconds: number | undefined }
@@ -24,9 +25,12 @@ const CONDITIONAL_NAME_LENGTHS: ReadonlySet<number> = new Set(CONDITIONAL_HEADER
  * Returns the lines of a request's conditional fields as received, by lower-case name, in the
  * shape of Node's `headersDistinct` (every line kept: a second If-Unmodified-Since that
  * `req.headers` would drop is here), read from `rawHeaders` (name, value, name, value, …) with
- * no object built for the other fields.
+ * no object built for the other fields. Read-only: a refusal asks twice for one request's lines
+ * (the decision, then the 412's quote of the header), and the second time gets the same object.
  */
-export function conditionalLines (rawHeaders: readonly string[]): Record<string, string[]> {
+export const conditionalLines: (rawHeaders: readonly string[]) => Readonly<Record<string, readonly string[]>> = rememberLast(linesOf)
+
+function linesOf (rawHeaders: readonly string[]): Record<string, string[]> {
   const out: Record<string, string[]> = {}
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]

@@ -36,9 +36,13 @@ interface Bucket {
   readonly repairs: Uint32Array
   readonly observed: Uint32Array
   readonly lockWait: Uint32Array
-  /** route + ' ' + path → counts by cause (index in CAUSES). */
-  readonly paths: Map<string, { route: string; path: string; counts: Uint32Array }>
+  /** route → path → counts by cause (index in CAUSES): no key is built per request. */
+  readonly paths: Map<string, Map<string, PathCounts>>
+  /** Paths counted in `paths`, at most MAX_PATHS. */
+  pathCount: number
 }
+
+interface PathCounts { readonly route: string; readonly path: string; readonly counts: Uint32Array }
 
 const DECISION_INDEX = new Map<string, number>(LOG_DECISIONS.map((d, i) => [d, i]))
 const CAUSE_INDEX = new Map<string, number>(CAUSES.map((c, i) => [c, i]))
@@ -52,7 +56,8 @@ function emptyBucket (start: number): Bucket {
     repairs: new Uint32Array(REPAIRS.length),
     observed: new Uint32Array(LOG_DECISIONS.length),
     lockWait: new Uint32Array(LOCK_WAIT_BOUNDS_MS.length + 1),
-    paths: new Map()
+    paths: new Map(),
+    pathCount: 0
   }
 }
 
@@ -64,6 +69,7 @@ function reset (b: Bucket, start: number): void {
   b.observed.fill(0)
   b.lockWait.fill(0)
   b.paths.clear()
+  b.pathCount = 0
 }
 
 /** A window's state as JSON: what `/stats` serves, and what the primary of several workers adds up. */
@@ -131,9 +137,13 @@ export class RollingWindow {
     if (e.decision === 'edge-412' && e.cause !== undefined) {
       const c = CAUSE_INDEX.get(e.cause) as number
       b.causes[c]++
-      const key = e.route + ' ' + e.path
-      let p = b.paths.get(key)
-      if (p === undefined && b.paths.size < MAX_PATHS) b.paths.set(key, p = { route: e.route, path: e.path, counts: new Uint32Array(CAUSES.length) })
+      let byPath = b.paths.get(e.route)
+      let p = byPath?.get(e.path)
+      if (p === undefined && b.pathCount < MAX_PATHS) {
+        if (byPath === undefined) b.paths.set(e.route, byPath = new Map())
+        byPath.set(e.path, p = { route: e.route, path: e.path, counts: new Uint32Array(CAUSES.length) })
+        b.pathCount++
+      }
       if (p !== undefined) p.counts[c]++
     }
     if (e.repaired !== undefined) b.repairs[REPAIR_INDEX.get(e.repaired) as number]++
@@ -169,10 +179,13 @@ export class RollingWindow {
       for (let i = 0; i < repairs.length; i++) repairs[i] += b.repairs[i]
       for (let i = 0; i < observed.length; i++) observed[i] += b.observed[i]
       for (let i = 0; i < lockWait.length; i++) lockWait[i] += b.lockWait[i]
-      for (const [key, p] of b.paths) {
-        const sum = paths.get(key) ?? { route: p.route, path: p.path, counts: new Array<number>(CAUSES.length).fill(0) }
-        for (let i = 0; i < CAUSES.length; i++) sum.counts[i] += p.counts[i]
-        paths.set(key, sum)
+      for (const byPath of b.paths.values()) {
+        for (const p of byPath.values()) {
+          const key = p.route + ' ' + p.path
+          const sum = paths.get(key) ?? { route: p.route, path: p.path, counts: new Array<number>(CAUSES.length).fill(0) }
+          for (let i = 0; i < CAUSES.length; i++) sum.counts[i] += p.counts[i]
+          paths.set(key, sum)
+        }
       }
     }
     return {
