@@ -1,5 +1,5 @@
 import { valueDigest } from '../http/credentials.ts'
-import { compareVariant, etagOfPacked, findVariant, hasDigestFor, isOneRecord, learnedAtOfPacked, packList, packVariant, prependHistory, relearned, unpackCurrent, unpackHistory, unpackList, unpackVariant, variantKeyOfPacked, variantToHistory } from './packed.ts'
+import { compareVariant, etagOfPacked, findVariant, hasDigestFor, isOneRecord, learnedAtOfPacked, packList, packVariant, prependHistory, relearned, unpackCurrent, unpackHistory, unpackList, unpackVariant, variantKeyOfPacked, variantToHistory, type UnpackedVariant } from './packed.ts'
 
 /**
  * What ifgate knows about one resource: the current validators of each variant it has seen since
@@ -164,16 +164,35 @@ export function digestKnown (entry: ValidatorEntry | undefined, variantKey: stri
   return packed !== undefined && hasDigestFor(packed, etag)
 }
 
+/** Most packed variants whose decoded form is kept (decoded()): a few hundred KB at most. */
+const DECODED_MAX = 4096
+const decodedVariants = new Map<string, UnpackedVariant>()
+
+/**
+ * Returns a packed current variant decoded, frozen, and kept for the next request that reads the
+ * same packed string: a cached decision decodes a hot resource's variant once, not per request.
+ * The packed string is the entry's own (its hash is computed once); the memo is emptied when full.
+ */
+export function decoded (packed: string): UnpackedVariant {
+  let v = decodedVariants.get(packed)
+  if (v === undefined) {
+    if (decodedVariants.size >= DECODED_MAX) decodedVariants.clear()
+    v = Object.freeze(unpackCurrent(packed))
+    decodedVariants.set(packed, v)
+  }
+  return v
+}
+
 /** Returns the fresh current variants of an entry, or undefined when none is younger than `ttlMs`. */
 export function freshVariants (entry: ValidatorEntry | undefined, now: number, ttlMs: number): VariantValidators[] | undefined {
   if (entry?.current === undefined) return undefined
   // Nearly always one variant: decoded once, its learned time read from the decoded fields.
   if (isOneRecord(entry.current)) {
-    const only = unpackCurrent(entry.current)
+    const only = decoded(entry.current)
     return now - only.learnedAt < ttlMs ? [only] : undefined
   }
   const fresh = unpackList(entry.current).filter((p) => now - learnedAtOfPacked(p) < ttlMs)
-  return fresh.length === 0 ? undefined : fresh.map(unpackCurrent)
+  return fresh.length === 0 ? undefined : fresh.map(decoded)
 }
 
 /** Request fields that carry credentials: a variant key keeps a digest of their values, never the values. */

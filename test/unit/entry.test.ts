@@ -1,7 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { parseVary } from '../../src/http/fields.ts'
-import { afterWrite, entrySize, freshVariants, historyOf, observe, variantKeyOf, variantsOf, type Validators } from '../../src/validators/entry.ts'
+import { afterWrite, decoded, entrySize, freshVariants, historyOf, observe, variantKeyOf, variantsOf, type Validators } from '../../src/validators/entry.ts'
+import { unpackCurrent } from '../../src/validators/packed.ts'
 import { createMemoryStore } from '../../src/validators/memory-store.ts'
 
 const v = (etag: string): Validators => ({ etag, lastModified: undefined, source: 'origin', digest: undefined, encoding: undefined })
@@ -135,4 +136,22 @@ test('history after any run of reads and writes: newest first, one item per ETag
       assert.deepEqual(historyOf(entry).map((h) => h.etag), model)
     }
   }), { numRuns: 500 })
+})
+
+test('decoded: a packed variant decodes as unpackCurrent does, frozen, once per packed string, in a bounded memo', () => {
+  const packedOf = (i: number): string => observe(undefined, i % 2 === 0 ? '' : 'gzip\n', [], { etag: `"t${i}"`, lastModified: 'Sun, 22 Nov 2026 12:00:00 GMT', source: 'origin', digest: i % 3 === 0 ? 'abc' : undefined, encoding: undefined }, 1_800_000_000_000 + i, 8, i % 5 === 0 ? 'p' : '').current as string
+  for (let i = 0; i < 50; i++) {
+    const packed = packedOf(i)
+    const v = decoded(packed)
+    assert.deepEqual(v, unpackCurrent(packed))
+    assert.ok(Object.isFrozen(v))
+    assert.equal(decoded(packed), v, 'the same packed string: the same decoded object')
+  }
+  // A mutation of a shared decoded variant would change every later request's view: it throws.
+  assert.throws(() => { (decoded(packedOf(1)) as { etag: string | undefined }).etag = '"x"' }, TypeError)
+  // Bounded: past its size the memo starts again, so a variant decoded long ago is decoded anew.
+  const first = decoded(packedOf(100_000))
+  for (let i = 0; i < 5000; i++) decoded(packedOf(200_000 + i))
+  assert.notEqual(decoded(packedOf(100_000)), first)
+  assert.deepEqual(decoded(packedOf(100_000)), first)
 })
