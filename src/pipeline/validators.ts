@@ -11,8 +11,26 @@ import type { RequestContext } from './context.ts'
 /** Returns the seconds of a stored Last-Modified (the last one remembered: a hot resource's never changes). */
 const secondsOf = rememberLast((value: string): number | undefined => parseHttpDate(value))
 
+/** The evaluator's view of a variant decoded from the store (entry.ts decoded(): frozen, shared by the requests that read it). */
+const ofDecoded = new WeakMap<Validators, CurrentValidators>()
+
 /** Returns the evaluator's view of a set of current variants (SPEC §3: a tag naming any of them is current). */
 export function currentOf (variants: readonly Validators[]): CurrentValidators {
+  // One variant decoded from the store: its view is made once, for every request that reads it.
+  if (variants.length === 1 && Object.isFrozen(variants[0])) {
+    const only = variants[0]
+    let view = ofDecoded.get(only)
+    if (view === undefined) {
+      view = viewOf(variants)
+      Object.freeze(view.etags)
+      ofDecoded.set(only, Object.freeze(view))
+    }
+    return view
+  }
+  return viewOf(variants)
+}
+
+function viewOf (variants: readonly Validators[]): CurrentValidators {
   const etags: EntityTag[] = []
   let lastModified: number | undefined
   for (const v of variants) {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { parseVary } from '../../src/http/fields.ts'
 import { afterWrite, decoded, entrySize, freshVariants, historyOf, observe, variantKeyOf, variantsOf, type Validators } from '../../src/validators/entry.ts'
 import { unpackCurrent } from '../../src/validators/packed.ts'
+import { currentOf } from '../../src/pipeline/validators.ts'
 import { createMemoryStore } from '../../src/validators/memory-store.ts'
 
 const v = (etag: string): Validators => ({ etag, lastModified: undefined, source: 'origin', digest: undefined, encoding: undefined })
@@ -154,4 +155,15 @@ test('decoded: a packed variant decodes as unpackCurrent does, frozen, once per 
   for (let i = 0; i < 5000; i++) decoded(packedOf(200_000 + i))
   assert.notEqual(decoded(packedOf(100_000)), first)
   assert.deepEqual(decoded(packedOf(100_000)), first)
+})
+
+test('currentOf: a decoded variant\'s view is made once and shared, equal to the view of its unfrozen copy', () => {
+  const packed = observe(undefined, '', [], { etag: '"v9"', lastModified: 'Sun, 22 Nov 2026 12:00:00 GMT', source: 'origin', digest: undefined, encoding: undefined }, 1_800_000_000_000, 8, '').current as string
+  const v = decoded(packed)
+  const view = currentOf([v])
+  assert.equal(currentOf([v]), view, 'the same decoded variant: the same view')
+  assert.deepEqual(view, currentOf([{ ...v }]))
+  assert.notEqual(currentOf([{ ...v }]), currentOf([{ ...v }]), 'a variant that is not the store\'s own is viewed afresh')
+  assert.ok(Object.isFrozen(view) && Object.isFrozen(view.etags))
+  assert.deepEqual(view.etags.map((t) => t.opaque), ['v9'])
 })
