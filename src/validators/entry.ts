@@ -168,18 +168,23 @@ export function digestKnown (entry: ValidatorEntry | undefined, variantKey: stri
 const DECODED_MAX = 4096
 const decodedVariants = new Map<string, UnpackedVariant>()
 
+/** A variant learned or written more recently than this is decoded but not kept: it is likely to change again soon. */
+const KEEP_AFTER_MS = 1000
+
 /**
- * Returns a packed current variant decoded, frozen, and kept for the next request that reads the
- * same packed string: a cached decision decodes a hot resource's variant once, not per request.
- * The packed string is the entry's own (its hash is computed once); the memo is emptied when full.
+ * Returns a packed current variant decoded. One learned at least KEEP_AFTER_MS before `now` is
+ * frozen and kept for the next request that reads the same packed string: a cached decision on a
+ * resource nobody is writing decodes its variant once, not per request, while a resource under
+ * writes (a new packed string each time) costs no more than the lookup that misses. The packed
+ * string is the entry's own (its hash is computed once); the memo is emptied when full.
  */
-export function decoded (packed: string): UnpackedVariant {
-  let v = decodedVariants.get(packed)
-  if (v === undefined) {
-    if (decodedVariants.size >= DECODED_MAX) decodedVariants.clear()
-    v = Object.freeze(unpackCurrent(packed))
-    decodedVariants.set(packed, v)
-  }
+export function decoded (packed: string, now: number): UnpackedVariant {
+  const kept = decodedVariants.get(packed)
+  if (kept !== undefined) return kept
+  const v = unpackCurrent(packed)
+  if (now - v.learnedAt < KEEP_AFTER_MS) return v
+  if (decodedVariants.size >= DECODED_MAX) decodedVariants.clear()
+  decodedVariants.set(packed, Object.freeze(v))
   return v
 }
 
@@ -188,11 +193,11 @@ export function freshVariants (entry: ValidatorEntry | undefined, now: number, t
   if (entry?.current === undefined) return undefined
   // Nearly always one variant: decoded once, its learned time read from the decoded fields.
   if (isOneRecord(entry.current)) {
-    const only = decoded(entry.current)
+    const only = decoded(entry.current, now)
     return now - only.learnedAt < ttlMs ? [only] : undefined
   }
   const fresh = unpackList(entry.current).filter((p) => now - learnedAtOfPacked(p) < ttlMs)
-  return fresh.length === 0 ? undefined : fresh.map(decoded)
+  return fresh.length === 0 ? undefined : fresh.map((p) => decoded(p, now))
 }
 
 /** Request fields that carry credentials: a variant key keeps a digest of their values, never the values. */

@@ -139,27 +139,35 @@ test('history after any run of reads and writes: newest first, one item per ETag
   }), { numRuns: 500 })
 })
 
-test('decoded: a packed variant decodes as unpackCurrent does, frozen, once per packed string, in a bounded memo', () => {
-  const packedOf = (i: number): string => observe(undefined, i % 2 === 0 ? '' : 'gzip\n', [], { etag: `"t${i}"`, lastModified: 'Sun, 22 Nov 2026 12:00:00 GMT', source: 'origin', digest: i % 3 === 0 ? 'abc' : undefined, encoding: undefined }, 1_800_000_000_000 + i, 8, i % 5 === 0 ? 'p' : '').current as string
+test('decoded: a packed variant decodes as unpackCurrent does; one learned a second ago or more is frozen and kept, in a bounded memo', () => {
+  const T = 1_800_000_000_000
+  const packedOf = (i: number): string => observe(undefined, i % 2 === 0 ? '' : 'gzip\n', [], { etag: `"t${i}"`, lastModified: 'Sun, 22 Nov 2026 12:00:00 GMT', source: 'origin', digest: i % 3 === 0 ? 'abc' : undefined, encoding: undefined }, T + i, 8, i % 5 === 0 ? 'p' : '').current as string
+  const later = T + 1_000_000
   for (let i = 0; i < 50; i++) {
     const packed = packedOf(i)
-    const v = decoded(packed)
+    const v = decoded(packed, later)
     assert.deepEqual(v, unpackCurrent(packed))
     assert.ok(Object.isFrozen(v))
-    assert.equal(decoded(packed), v, 'the same packed string: the same decoded object')
+    assert.equal(decoded(packed, later), v, 'the same packed string: the same decoded object')
   }
   // A mutation of a shared decoded variant would change every later request's view: it throws.
-  assert.throws(() => { (decoded(packedOf(1)) as { etag: string | undefined }).etag = '"x"' }, TypeError)
+  assert.throws(() => { (decoded(packedOf(1), later) as { etag: string | undefined }).etag = '"x"' }, TypeError)
+  // Learned within the last second (a resource under writes): decoded, not kept.
+  const recent = packedOf(60)
+  const r = decoded(recent, T + 60 + 999)
+  assert.deepEqual(r, unpackCurrent(recent))
+  assert.ok(!Object.isFrozen(r))
+  assert.notEqual(decoded(recent, T + 60 + 999), r)
   // Bounded: past its size the memo starts again, so a variant decoded long ago is decoded anew.
-  const first = decoded(packedOf(100_000))
-  for (let i = 0; i < 5000; i++) decoded(packedOf(200_000 + i))
-  assert.notEqual(decoded(packedOf(100_000)), first)
-  assert.deepEqual(decoded(packedOf(100_000)), first)
+  const first = decoded(packedOf(100_000), later + 100_000)
+  for (let i = 0; i < 5000; i++) decoded(packedOf(200_000 + i), later + 300_000)
+  assert.notEqual(decoded(packedOf(100_000), later + 100_000), first)
+  assert.deepEqual(decoded(packedOf(100_000), later + 100_000), first)
 })
 
 test('currentOf: a decoded variant\'s view is made once and shared, equal to the view of its unfrozen copy', () => {
   const packed = observe(undefined, '', [], { etag: '"v9"', lastModified: 'Sun, 22 Nov 2026 12:00:00 GMT', source: 'origin', digest: undefined, encoding: undefined }, 1_800_000_000_000, 8, '').current as string
-  const v = decoded(packed)
+  const v = decoded(packed, 1_800_000_000_000 + 5000)
   const view = currentOf([v])
   assert.equal(currentOf([v]), view, 'the same decoded variant: the same view')
   assert.deepEqual(view, currentOf([{ ...v }]))
