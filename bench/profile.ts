@@ -61,12 +61,13 @@ function againstFloor (load: Load, p: Profiled, f: Profiled): string[] {
   const theirs = f.busyMicros / f.requests
   // Each program's own code is one row: ifgate's src/ against the floor's bench/peers/.
   const OWN = 'ifgate (src/)'
-  const names = [...new Set([...p.byLayer, ...f.byLayer].map((l) => l.name))].filter((n) => n !== OWN_FLOOR)
-  const at = (layers: Frame[], name: string, per: number): number => ((layers.find((l) => l.name === (name === OWN && layers === f.byLayer ? OWN_FLOOR : name))?.selfPercent ?? 0) * per) / 100
+  const floorLayers = f.byLayer.map((l) => (l.name === OWN_FLOOR ? { ...l, name: OWN } : l))
+  const names = [...new Set([...p.byLayer, ...floorLayers].map((l) => l.name))]
+  const at = (layers: Frame[], name: string, per: number): number => ((layers.find((l) => l.name === name)?.selfPercent ?? 0) * per) / 100
   const lines = [`### Against its floor with the SPEC's duties (\`${floor.name}\`, \`peers/duties.ts\`)`, '', `The same load on the floor: ${f.rps.toFixed(0)} req/s under the profiler, ${theirs.toFixed(1)} µs of busy CPU per request (ifgate: ${mine.toFixed(1)}). The profiler slows ifgate more than the floor (it costs a process by the JavaScript it runs and the depth of its stacks): a contest without it (bench/README.md) is the measure of the ratio; this table is where each program's time goes.`, '', '| layer | ifgate µs/request | floor µs/request | ifgate − floor |', '|---|---|---|---|']
   for (const name of names.sort((a, b) => at(p.byLayer, b, mine) - at(p.byLayer, a, mine))) {
     const a = at(p.byLayer, name, mine)
-    const b = at(f.byLayer, name, theirs)
+    const b = at(floorLayers, name, theirs)
     lines.push(`| ${name === OWN ? 'own code (ifgate: src/; the floor: bench/peers/)' : name} | ${a.toFixed(1)} | ${b.toFixed(1)} | ${(a - b).toFixed(1)} |`)
   }
   lines.push('', 'Top frames of the floor:', '', '| self % | frame |', '|---|---|')

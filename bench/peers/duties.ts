@@ -397,9 +397,9 @@ export function refuseWith (res: ServerResponse, status: number, title: string, 
   res.end(body)
 }
 
-/** The body of an edge 412 (SPEC §6), with its diagnosis. */
-export function problem412 (sent: string, known: Known, d: Diagnosis, requestId: string): string {
-  return JSON.stringify({
+/** Answers an edge 412 (SPEC §6): the problem with its diagnosis, the current validators as fields. */
+export function answer412 (res: ServerResponse, sent: string, known: Known, d: Diagnosis, requestId: string): void {
+  const problem = JSON.stringify({
     type: `https://ifgate.dev/problems/${d.cause}`,
     title: 'Precondition Failed',
     status: 412,
@@ -411,4 +411,21 @@ export function problem412 (sent: string, known: Known, d: Diagnosis, requestId:
     hint: d.hint,
     diagnosis: { header: 'if-match', tokens: d.tokens, intermediary: { signals: d.signals, name: d.intermediary } }
   })
+  const fields: Record<string, string> = { 'content-type': 'application/problem+json', 'content-length': String(Buffer.byteLength(problem)), 'cache-control': 'no-store', 'x-request-id': requestId, via: '1.1 peer' }
+  if (known.etag !== undefined) fields.etag = known.etag
+  if (known.lastModified !== undefined) fields['last-modified'] = known.lastModified
+  res.writeHead(412, fields)
+  res.end(problem)
+}
+
+/** What the front of every request establishes (SPEC §2): its id, the method it is decided as, its normalised path and key. */
+export interface Admitted { readonly requestId: string; readonly method: string; readonly path: string; readonly key: string }
+
+/** Returns what a request is admitted as, or undefined once it was answered 400 (a bad override or target). */
+export function admit (req: IncomingMessage, res: ServerResponse): Admitted | undefined {
+  const requestId = requestIdOf(req)
+  const method = methodOf(req)
+  const path = normalizedTarget(req.url ?? '/')
+  if (method === undefined || path === undefined) return void refuseWith(res, 400, 'Bad Request', requestId)
+  return { requestId, method, path, key: `origin${path}` }
 }

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import pino from 'pino'
-import { credentialsOf, diagnose, ifMatchPasses, logLine, members, methodOf, normalizedTarget, problem412, receive, record, refuseWith, requestIdOf, store, track, untrack, withLock, type Diagnosis, type Known } from './duties.ts'
+import { admit, answer412, credentialsOf, diagnose, ifMatchPasses, logLine, members, receive, record, refuseWith, store, track, untrack, withLock, type Diagnosis, type Known } from './duties.ts'
 
 const log = pino({ base: { name: 'peer' } }, pino.destination({ dest: 1, sync: true, minLength: 4096, periodicFlush: 100 }))
 const ETAG = '"048a47ee07a98304"'
@@ -23,11 +23,9 @@ const ROUTE = '*/'
 /** An edge 412 with every duty of the SPEC's request flow. */
 function withDuties (req: IncomingMessage, res: ServerResponse): void {
   const started = performance.now()
-  const requestId = requestIdOf(req)
-  const method = methodOf(req)
-  const path = normalizedTarget(req.url ?? '/')
-  if (method === undefined || path === undefined) return refuseWith(res, 400, 'Bad Request', requestId)
-  const key = `origin${path}`
+  const admitted = admit(req, res)
+  if (admitted === undefined) return
+  const { requestId, method, path, key } = admitted
   track(res)
   let status = 0
   let decision = 'error'
@@ -58,21 +56,10 @@ function withDuties (req: IncomingMessage, res: ServerResponse): void {
         return void res.writeHead(204, { 'x-request-id': requestId, via: '1.1 peer' }).end()
       }
       diagnosis = diagnose(list, known, req.headers)
-      const problem = problem412(sent, known, diagnosis, requestId)
       release()
       decision = 'edge-412'
       status = 412
-      const fields: Record<string, string> = {
-        'content-type': 'application/problem+json',
-        'content-length': String(Buffer.byteLength(problem)),
-        'cache-control': 'no-store',
-        'x-request-id': requestId,
-        via: '1.1 peer'
-      }
-      if (known.etag !== undefined) fields.etag = known.etag
-      if (known.lastModified !== undefined) fields['last-modified'] = known.lastModified
-      res.writeHead(412, fields)
-      res.end(problem)
+      answer412(res, sent, known, diagnosis, requestId)
     }, () => refuseWith(res, 503, 'Service Unavailable', requestId))
   })
 }

@@ -16,7 +16,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { Pool, type Dispatcher } from 'undici'
 import { addForwarded, forwardable, log, logRequest, relayTo } from './contract.ts'
-import { credentialsOf, diagnose, dropParent, ifMatchPasses, logLine, members, methodOf, normalizedTarget, problem412, receive, record, refuseWith, replaceCurrent, requestIdOf, store, track, untrack, withLock as lockWithLimits, type Diagnosis, type Known } from './duties.ts'
+import { admit, answer412, credentialsOf, diagnose, dropParent, ifMatchPasses, logLine, members, receive, record, refuseWith, replaceCurrent, store, track, untrack, withLock as lockWithLimits, type Diagnosis, type Known } from './duties.ts'
 
 const SHARED = process.env.SHARED === '1'
 /** SPEC §7 "timeouts on everything that waits": the origin's connect, headers and body times (undici's own timers). */
@@ -89,11 +89,9 @@ const ROUTE = '*/'
 /** A write with every duty of the SPEC's request flow. */
 function withDuties (req: IncomingMessage, res: ServerResponse): void {
   const started = performance.now()
-  const requestId = requestIdOf(req)
-  const method = methodOf(req)
-  const path = normalizedTarget(req.url ?? '/')
-  if (method === undefined || path === undefined) return refuseWith(res, 400, 'Bad Request', requestId)
-  const key = `origin${path}`
+  const admitted = admit(req, res)
+  if (admitted === undefined) return
+  const { requestId, method, path, key } = admitted
   const headers = forwardable(req.headers)
   addForwarded(req, headers)
   headers['x-request-id'] = requestId
@@ -133,14 +131,9 @@ function withDuties (req: IncomingMessage, res: ServerResponse): void {
         current = known.etag
         if (list === undefined || ifMatchPasses(list, known.etag)) return forwardWrite(known, body, release)
         diagnosis = diagnose(list, known, req.headers)
-        const problem = problem412(sent as string, known, diagnosis, requestId)
         release()
         decision = 'edge-412'
-        const fields: Record<string, string> = { 'content-type': 'application/problem+json', 'content-length': String(Buffer.byteLength(problem)), 'cache-control': 'no-store', 'x-request-id': requestId, via: '1.1 peer' }
-        if (known.etag !== undefined) fields.etag = known.etag
-        if (known.lastModified !== undefined) fields['last-modified'] = known.lastModified
-        res.writeHead(412, fields)
-        res.end(problem)
+        answer412(res, sent as string, known, diagnosis, requestId)
       }
       const cached = store.get(key)
       if (!SHARED && cached !== undefined && cached.etag !== undefined && cached.credentials === credentials) return decide(cached)
@@ -181,7 +174,7 @@ function withDuties (req: IncomingMessage, res: ServerResponse): void {
   function forwardWrite (known: Known, body: Buffer, release: () => void): void {
     const since = performance.now()
     decision = 'forwarded'
-    origin.dispatch({ path: path as string, method: req.method as Dispatcher.HttpMethod, headers, body }, relayTo(res, {
+    origin.dispatch({ path, method: req.method as Dispatcher.HttpMethod, headers, body }, relayTo(res, {
       id: requestId,
       started (c) { exchange = c },
       head (status, fields) {

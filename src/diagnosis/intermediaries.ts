@@ -19,6 +19,8 @@ const SIGNAL_HEADERS = [
 
 /** Header name prefixes that only intermediaries set (Fastly-FF, Fastly-Client, Akamai-Origin-Hop, …). */
 const SIGNAL_PREFIXES = ['fastly-', 'akamai-', 'x-akamai-'] as const
+/** The first characters of those prefixes: a name that starts with none of them is not compared. */
+const PREFIX_STARTS: ReadonlySet<number> = new Set(SIGNAL_PREFIXES.map((p) => p.charCodeAt(0)))
 
 /** Guesses, first match wins: a header that names one CDN, or a token in Via / CDN-Loop. */
 const NAMES: ReadonlyArray<readonly [string, (h: Headers, text: string) => boolean]> = [
@@ -42,9 +44,7 @@ export function intermediaryEvidence (headers: Headers): IntermediaryEvidence {
   const signals: string[] = []
   for (const name of SIGNAL_HEADERS) if (headers[name] !== undefined) signals.push(name)
   for (const name of Object.keys(headers)) {
-    // Only a name that starts as a prefix does (f, a, x) is compared with them.
-    const c = name.charCodeAt(0)
-    if ((c === 0x66 || c === 0x61 || c === 0x78) && headers[name] !== undefined && SIGNAL_PREFIXES.some((p) => name.startsWith(p))) signals.push(name)
+    if (PREFIX_STARTS.has(name.charCodeAt(0)) && headers[name] !== undefined && SIGNAL_PREFIXES.some((p) => name.startsWith(p))) signals.push(name)
   }
   if (signals.length === 0) return { signals, name: undefined }
   const hints = `${text(headers.via)} ${text(headers['cdn-loop'])}`
