@@ -15,6 +15,7 @@ import { createRedisStore } from './validators/redis-store.ts'
 import { DiagnosesRing } from './observability/diagnoses.ts'
 import { RollingWindow } from './observability/window.ts'
 import { createLogger, prettyDestination } from './observability/logger.ts'
+import { RequestLedger } from './observability/ledger.ts'
 import { createMetrics } from './observability/metrics.ts'
 import { OriginPools } from './origin/pools.ts'
 import type { Gateway } from './pipeline/gateway.ts'
@@ -79,17 +80,21 @@ export async function startGateway (config: Config, options: StartOptions = {}):
   const store = options.store ?? shared?.store ?? createMemoryStore({ maxEntries: config.cache.maxEntries, maxBytes: config.cache.maxBytes })
   const lock = shared?.lock ?? createMemoryLock()
   const storeUp = (): boolean => shared?.connection.up ?? true
+  // 90 buckets of 10 s: the dashboard's 15 minutes.
+  const window = config.admin.dashboard ? new RollingWindow({ bucketMs: 10_000, buckets: 90 }) : undefined
+  const metrics = createMetrics({ store, lock, storeUp, storeRoundTrips: shared === undefined ? undefined : () => shared.connection.roundTrips })
+  const diagnoses = new DiagnosesRing(config.admin.diagnosesRingSize)
   const gateway: Gateway = {
     config,
     routes,
     store,
     lock,
     storeUp,
-    // 90 buckets of 10 s: the dashboard's 15 minutes.
-    window: config.admin.dashboard ? new RollingWindow({ bucketMs: 10_000, buckets: 90 }) : undefined,
+    window,
     startedAt: Date.now(),
-    metrics: createMetrics({ store, lock, storeUp, storeRoundTrips: shared === undefined ? undefined : () => shared.connection.roundTrips }),
-    diagnoses: new DiagnosesRing(config.admin.diagnosesRingSize),
+    metrics,
+    diagnoses,
+    ledger: new RequestLedger({ logger, metrics, window, diagnoses }),
     pools: new OriginPools(routes.routes),
     logger,
     weakOrigins: new Set(),
@@ -132,6 +137,7 @@ export async function startGateway (config: Config, options: StartOptions = {}):
     await new Promise<void>((resolve) => admin.close(() => resolve()))
     admin.closeAllConnections()
     await shared?.connection.close()
+    gateway.ledger.flush()
     logger.info({ cut }, cut ? 'ifgate stopped: connections cut after shutdownTimeoutMs' : 'ifgate stopped')
     logger.flush()
     return !cut

@@ -27,24 +27,24 @@ export const ABLATIONS: readonly Ablation[] = [
     name: 'log',
     what: 'the access-log line (SPEC §7): built and written',
     edits: [
-      { file: 'pipeline/handle.ts', find: 'const line = requestLogLine(ctx)', replace: "const line = { decision: ctx.decision ?? (ctx.res.writableFinished ? 'forwarded' : 'error') }" },
-      { file: 'pipeline/handle.ts', find: 'gw.logger.info(line)', replace: '' }
+      { file: 'observability/ledger.ts', find: 'const line = requestLogLine(ctx)', replace: "const line = { decision: ctx.decision ?? (ctx.res.writableFinished ? 'forwarded' : 'error') }" },
+      { file: 'observability/ledger.ts', find: 'for (const c of batch) logger.info(c.line)', replace: '' }
     ]
   },
   {
     name: 'metrics',
     what: 'the request counters and latency histograms (SPEC §7)',
-    edits: [{ file: 'pipeline/handle.ts', find: 'gw.metrics.recordRequest(ctx)', replace: '' }]
+    edits: [{ file: 'observability/ledger.ts', find: 'for (const c of batch) metrics.recordRequest(c.ctx, c.decision)', replace: '' }]
   },
   {
     name: 'window',
     what: 'the dashboard\'s rolling window (SPEC §11)',
-    edits: [{ file: 'pipeline/handle.ts', find: 'gw.window?.record(windowEntryOf(ctx, line.decision as LogDecision), now)', replace: '' }]
+    edits: [{ file: 'observability/ledger.ts', find: 'if (window !== undefined) for (const c of batch) window.record(windowEntryOf(c.ctx, c.decision), c.nowMs)', replace: '' }]
   },
   {
     name: 'diagnoses',
     what: 'the /diagnoses ring of recent refusals (SPEC §7)',
-    edits: [{ file: 'pipeline/handle.ts', find: 'if (ctx.refusal !== undefined) gw.diagnoses.record(ctx, now)', replace: '' }]
+    edits: [{ file: 'observability/ledger.ts', find: 'for (const c of batch) if (c.ctx.refusal !== undefined) diagnoses.record(c.ctx, c.nowMs)', replace: '' }]
   },
   {
     name: 'diagnose',

@@ -64,6 +64,8 @@ async function answer (gw: Gateway, req: IncomingMessage, res: ServerResponse): 
     return validators(gw, req, res, parsed.searchParams, head)
   }
   if (!read) return sendProblem(res, 405, 'Method Not Allowed', `${method} is not allowed on ${path}`, head, { allow: 'GET, HEAD' })
+  // The requests that closed before this one are all counted in what it reads.
+  if (path === '/metrics' || path === '/stats' || path === '/diagnoses') gw.ledger.flush()
   switch (path) {
     case '/healthz':
       return sendJson(res, 200, { status: 'ok', store: gw.storeUp() ? 'up' : 'down' }, head)

@@ -11,8 +11,8 @@ import { RouteHistogram } from './route-histogram.ts'
  */
 export interface Metrics {
   readonly registry: Registry
-  /** Counts a finished request from its context (called once, when the response closes). */
-  recordRequest (ctx: RequestContext): void
+  /** Counts a finished request from its context (once, after its response closed); `decision`: the one its log line took. */
+  recordRequest (ctx: RequestContext, decision?: string): void
 }
 
 /** Methods counted by name; any other is `OTHER`, so a client cannot grow the label set. */
@@ -113,10 +113,10 @@ export function createMetrics (deps: { readonly store: ValidatorStore; readonly 
 
   return {
     registry,
-    recordRequest (ctx) {
+    recordRequest (ctx, logged) {
       const route = ctx.route?.id ?? NO_ROUTE
       const method = METHODS.has(ctx.req.method ?? '') ? ctx.req.method as string : 'OTHER'
-      const decision = ctx.decision ?? (ctx.res.writableFinished ? 'forwarded' : 'error')
+      const decision = logged ?? ctx.decision ?? (ctx.res.writableFinished ? 'forwarded' : 'error')
       const digit = Math.floor(ctx.res.statusCode / 100)
       const statusClass = STATUS_CLASSES[digit] ?? `${digit}xx`
       requests.inc(route, method, statusClass, decision)

@@ -3,8 +3,12 @@ import type { Route } from '../config/types.ts'
 import type { RequestContext } from './context.ts'
 import type { Gateway } from './gateway.ts'
 
-/** One request's handling from the route on: a chain of stages chosen at start; resolves once it is handled. */
-export type Handler = (ctx: RequestContext) => Promise<unknown>
+/**
+ * One request's handling from the route on: a chain of stages chosen at start. Returns a promise
+ * that settles once the request is handled, or `true` when it was handled before returning (an
+ * answer at the edge on what this process knows costs no promise).
+ */
+export type Handler = (ctx: RequestContext) => Promise<unknown> | true
 
 /**
  * A stage of a write: resolves to true when it answered the request (nothing after it runs).
@@ -36,16 +40,27 @@ export interface CompiledRoute extends RouteSettings {
 
 /**
  * Returns the steps run in order, stopping at the first that answers (undici's `compose`, Caddy's
- * compiled route list). Throws at start, never per request, when a step is missing.
+ * compiled route list). Steps that decide synchronously run with no promise between them: the
+ * chain returns a boolean when every step it ran did, and a promise from the first step that
+ * returned one. Throws at start, never per request, when a step is missing.
  */
-export function compose<S> (steps: ReadonlyArray<Step<S> | false>): (ctx: RequestContext, state: S) => Promise<boolean> {
+export function compose<S> (steps: ReadonlyArray<Step<S> | false>): (ctx: RequestContext, state: S) => Promise<boolean> | boolean {
   const chosen = steps.filter((s): s is Step<S> => s !== false)
   for (const [i, s] of chosen.entries()) if (typeof s !== 'function') throw new TypeError(`stage ${i} is not a function`)
-  return async (ctx, state) => {
-    for (const step of chosen) {
-      // A step that decides synchronously costs no promise hop.
-      const answered = step(ctx, state)
+  /** The rest of the chain once step `from - 1` returned `pending`. */
+  const after = async (ctx: RequestContext, state: S, pending: Promise<boolean>, from: number): Promise<boolean> => {
+    if (await pending) return true
+    for (let i = from; i < chosen.length; i++) {
+      const answered = chosen[i](ctx, state)
       if (answered === true || (answered !== false && await answered)) return true
+    }
+    return false
+  }
+  return (ctx, state) => {
+    for (let i = 0; i < chosen.length; i++) {
+      const answered = chosen[i](ctx, state)
+      if (answered === true) return true
+      if (answered !== false) return after(ctx, state, answered, i + 1)
     }
     return false
   }

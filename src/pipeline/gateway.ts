@@ -9,6 +9,7 @@ import type { ValidatorStore } from '../validators/store.ts'
 import type { TargetOptions } from '../http/request-target.ts'
 import type { CompiledRoute } from './chain.ts'
 import type { RollingWindow } from '../observability/window.ts'
+import type { RequestLedger } from '../observability/ledger.ts'
 
 /** What the request pipeline works with: built once at start from the frozen config. */
 export interface Gateway {
@@ -29,6 +30,8 @@ export interface Gateway {
   readonly compiled: Map<string, CompiledRoute>
   /** SPEC §11: the rolling window behind the dashboard (undefined with admin.dashboard: false). */
   readonly window: RollingWindow | undefined
+  /** Every finished request's log line, metrics, window entry and diagnosis, recorded in batches. */
+  readonly ledger: RequestLedger
   /** Date.now() at start. */
   readonly startedAt: number
   /** SPEC §9: whether the shared store answers (always true with the memory store). */

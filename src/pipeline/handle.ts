@@ -3,9 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { errors } from 'undici'
 import { IfgateError } from '../errors.ts'
 import { sendError } from '../edge/respond.ts'
-import { requestLogLine } from '../observability/logger.ts'
-import { createContext, type LogDecision, type RequestContext } from './context.ts'
-import { windowEntryOf } from '../observability/window.ts'
+import { createContext, type RequestContext } from './context.ts'
 import type { Gateway } from './gateway.ts'
 import type { CompiledRoute } from './chain.ts'
 import type { ResponsesInFlight } from './in-flight.ts'
@@ -21,8 +19,8 @@ export function requestIdOf (req: IncomingMessage): string {
   return typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : randomUUID()
 }
 
-/** Routes the request and returns its handler's promise; throws (at once) what refuses it before routing. */
-function dispatch (gw: Gateway, ctx: RequestContext): Promise<unknown> {
+/** Routes the request and returns its handler's promise (or true: handled already); throws (at once) what refuses it before routing. */
+function dispatch (gw: Gateway, ctx: RequestContext): Promise<unknown> | true {
   const { req } = ctx
   if (gw.draining) throw new IfgateError('IFG_ERR_DRAINING', 'ifgate is shutting down; retry on another instance', { retryAfterSeconds: 1 })
   if (req.method === 'CONNECT') throw new IfgateError('IFG_ERR_METHOD_NOT_ALLOWED', 'CONNECT is not supported by a reverse proxy')
@@ -42,15 +40,6 @@ function dispatch (gw: Gateway, ctx: RequestContext): Promise<unknown> {
   return compiled.write(ctx)
 }
 
-/** Returns the handling of a request as one promise, whether it failed at once or later. */
-function handling (gw: Gateway, ctx: RequestContext): Promise<unknown> {
-  try {
-    return dispatch(gw, ctx)
-  } catch (err) {
-    return Promise.reject(err)
-  }
-}
-
 /**
  * Returns the request listener of the proxy: one context per request, one log line when it ends.
  * The response's one close listener also keeps `inFlight` and tells the pipeline the client left.
@@ -65,12 +54,7 @@ export function createHandler (gw: Gateway, inFlight: ResponsesInFlight): (req: 
     let pending = 2
     const settled = (): void => {
       if (--pending > 0) return
-      const line = requestLogLine(ctx)
-      gw.logger.info(line)
-      gw.metrics.recordRequest(ctx)
-      const now = Date.now()
-      gw.window?.record(windowEntryOf(ctx, line.decision as LogDecision), now)
-      if (ctx.refusal !== undefined) gw.diagnoses.record(ctx, now)
+      gw.ledger.add(ctx)
     }
     res.once('close', () => {
       open.delete(res)
@@ -80,7 +64,7 @@ export function createHandler (gw: Gateway, inFlight: ResponsesInFlight): (req: 
       // is logged as it was when the client left, not as the abort leaves it.
       if (!res.writableFinished) ctx.gone.abort(new errors.RequestAbortedError('the client closed the connection'))
     })
-    handling(gw, ctx).then(settled, (err: unknown) => {
+    const failed = (err: unknown): void => {
       const error = err instanceof IfgateError ? err : new IfgateError('IFG_ERR_INTERNAL', 'internal error', { cause: err, stack: true })
       if (!(err instanceof IfgateError)) gw.logger.error({ requestId: ctx.requestId, err }, 'unexpected error while handling a request')
       try {
@@ -88,6 +72,15 @@ export function createHandler (gw: Gateway, inFlight: ResponsesInFlight): (req: 
       } finally {
         settled()
       }
-    })
+    }
+    let handled: Promise<unknown> | true
+    try {
+      handled = dispatch(gw, ctx)
+    } catch (err) {
+      return failed(err)
+    }
+    // Handled before dispatch returned (an answer at the edge): no promise, no tick.
+    if (handled === true) settled()
+    else handled.then(settled, failed)
   }
 }

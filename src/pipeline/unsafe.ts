@@ -295,6 +295,8 @@ export function writeHandler (gw: Gateway, s: RouteSettings): Handler {
     // SPEC §5: If-Modified-Since on a write is ignored (RFC 9110 §13.1.3) but is evidence of a
     // cache revalidation forwarded onto a write.
     if (c.ifModifiedSince !== undefined) ctx.injectedConditional = 'if-modified-since'
-    return chain(ctx, { c, gone: ctx.gone, body: undefined, peeked: undefined })
+    const answered = chain(ctx, { c, gone: ctx.gone, body: undefined, peeked: undefined })
+    // Decided synchronously: answered at the edge, nothing left to wait for.
+    return typeof answered === 'boolean' ? true : answered
   }
 }

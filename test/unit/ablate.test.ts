@@ -32,7 +32,7 @@ test('ablate: cuts are chosen by name; all is every one; an unknown name is refu
 })
 
 test('ablate: a module loaded under the hook carries the cut, and only the modules named', () => {
-  const probe = "const t = await import('./src/pipeline/target.ts'); const h = await import('./src/pipeline/handle.ts'); process.stdout.write(JSON.stringify([t.resolveTarget.toString().includes('normalizeTarget(req.url'), String(h.createHandler).includes('recordRequest')]))"
+  const probe = "const t = await import('./src/pipeline/target.ts'); const l = await import('./src/observability/ledger.ts'); process.stdout.write(JSON.stringify([t.resolveTarget.toString().includes('normalizeTarget(req.url'), String(l.RequestLedger).includes('recordRequest')]))"
   const run = (ablate: string): unknown => JSON.parse(execFileSync(process.execPath, ['--import', './bench/lib/ablate.ts', '--input-type=module', '-e', probe], { cwd: ROOT, env: { ...process.env, ABLATE: ablate }, encoding: 'utf8' }))
   assert.deepEqual(run(''), [true, true])
   assert.deepEqual(run('target'), [false, true])

@@ -30,6 +30,30 @@ test('compose: a stage that is not a function fails at start, not per request', 
 test('compose: a step that rejects rejects the chain, and later steps do not run', async () => {
   const trace: Trace = []
   const chain = compose<Trace>([async () => { throw new Error('boom') }, step('after', false)])
-  await assert.rejects(chain(ctx, trace), /boom/)
+  await assert.rejects(Promise.resolve(chain(ctx, trace)), /boom/)
   assert.deepEqual(trace, [])
+})
+
+test('compose: steps that all decide synchronously return the answer itself, with no promise', () => {
+  const sync = (name: string, answers: boolean): Step<Trace> => (_c, t) => { t.push(name); return answers }
+  const trace: Trace = []
+  assert.equal(compose<Trace>([sync('a', false), sync('b', true), step('never', false)])(ctx, trace), true)
+  assert.equal(compose<Trace>([sync('a', false)])(ctx, trace), false)
+  assert.deepEqual(trace, ['a', 'b', 'a'])
+})
+
+test('compose: a step that throws synchronously throws from the chain, and later steps do not run', () => {
+  const trace: Trace = []
+  assert.throws(() => compose<Trace>([() => { throw new Error('sync boom') }, step('after', false)])(ctx, trace), /sync boom/)
+  assert.deepEqual(trace, [])
+})
+
+test('compose: after a step that returned a promise, the rest runs in order once it resolves', async () => {
+  const trace: Trace = []
+  const chain = compose<Trace>([(_c, t) => { t.push('sync'); return false }, step('async', false), (_c, t) => { t.push('then'); return true }])
+  const answered = chain(ctx, trace)
+  assert.ok(answered instanceof Promise)
+  assert.deepEqual(trace, ['sync', 'async'])
+  assert.equal(await answered, true)
+  assert.deepEqual(trace, ['sync', 'async', 'then'])
 })
