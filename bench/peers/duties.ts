@@ -418,14 +418,18 @@ export function answer412 (res: ServerResponse, sent: string, known: Known, d: D
   res.end(problem)
 }
 
-/** What the front of every request establishes (SPEC §2): its id, the method it is decided as, its normalised path and key. */
-export interface Admitted { readonly requestId: string; readonly method: string; readonly path: string; readonly key: string }
+/** The one route of the floors, as their log lines and metrics name it. */
+export const ROUTE = '*/'
+
+/** What the front of every request establishes (SPEC §2): its arrival time, its id, the method it is decided as, its normalised path and key. */
+export interface Admitted { readonly started: number; readonly requestId: string; readonly method: string; readonly path: string; readonly key: string }
 
 /** Returns what a request is admitted as, or undefined once it was answered 400 (a bad override or target). */
 export function admit (req: IncomingMessage, res: ServerResponse): Admitted | undefined {
+  const started = performance.now()
   const requestId = requestIdOf(req)
   const method = methodOf(req)
   const path = normalizedTarget(req.url ?? '/')
   if (method === undefined || path === undefined) return void refuseWith(res, 400, 'Bad Request', requestId)
-  return { requestId, method, path, key: `origin${path}` }
+  return { started, requestId, method, path, key: `origin${path}` }
 }

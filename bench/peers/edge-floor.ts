@@ -12,20 +12,17 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import pino from 'pino'
-import { admit, answer412, credentialsOf, diagnose, ifMatchPasses, logLine, members, receive, record, refuseWith, store, track, untrack, withLock, type Diagnosis, type Known } from './duties.ts'
+import { ROUTE, admit, answer412, credentialsOf, diagnose, ifMatchPasses, logLine, members, receive, record, refuseWith, store, track, untrack, withLock, type Diagnosis, type Known } from './duties.ts'
 
 const log = pino({ base: { name: 'peer' } }, pino.destination({ dest: 1, sync: true, minLength: 4096, periodicFlush: 100 }))
 const ETAG = '"048a47ee07a98304"'
 const LAST_MODIFIED = 'Sun, 22 Nov 2026 12:00:00 GMT'
 
-const ROUTE = '*/'
-
 /** An edge 412 with every duty of the SPEC's request flow. */
 function withDuties (req: IncomingMessage, res: ServerResponse): void {
-  const started = performance.now()
   const admitted = admit(req, res)
   if (admitted === undefined) return
-  const { requestId, method, path, key } = admitted
+  const { started, requestId, method, path, key } = admitted
   track(res)
   let status = 0
   let decision = 'error'

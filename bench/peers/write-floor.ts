@@ -16,7 +16,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { Pool, type Dispatcher } from 'undici'
 import { addForwarded, forwardable, log, logRequest, relayTo } from './contract.ts'
-import { admit, answer412, credentialsOf, diagnose, dropParent, ifMatchPasses, logLine, members, receive, record, refuseWith, replaceCurrent, store, track, untrack, withLock as lockWithLimits, type Diagnosis, type Known } from './duties.ts'
+import { ROUTE, admit, answer412, credentialsOf, diagnose, dropParent, ifMatchPasses, logLine, members, receive, record, refuseWith, replaceCurrent, store, track, untrack, withLock as lockWithLimits, type Diagnosis, type Known } from './duties.ts'
 
 const SHARED = process.env.SHARED === '1'
 /** SPEC §7 "timeouts on everything that waits": the origin's connect, headers and body times (undici's own timers). */
@@ -84,14 +84,12 @@ function refuse (res: ServerResponse, etag: string | undefined, id: string): voi
 const NOT_LOOKED_UP = new Set(['content-length', 'content-type', 'content-encoding', 'if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since', 'if-range', 'range', 'expect', 'prefer'])
 /** timeouts.lookupMs's default: the whole lookup, headers and body. */
 const LOOKUP_MS = 5000
-const ROUTE = '*/'
 
 /** A write with every duty of the SPEC's request flow. */
 function withDuties (req: IncomingMessage, res: ServerResponse): void {
-  const started = performance.now()
   const admitted = admit(req, res)
   if (admitted === undefined) return
-  const { requestId, method, path, key } = admitted
+  const { started, requestId, method, path, key } = admitted
   const headers = forwardable(req.headers)
   addForwarded(req, headers)
   headers['x-request-id'] = requestId
