@@ -5,8 +5,8 @@
 // ROUNDS (5), CELL_SECONDS (3), CONNECTIONS (50), URL_PATH (/items/1); SCRIPT and IF_MATCH for a
 // write cell (bench/lua/put.lua over 1,000 keys); PEERS: more programs of bench/peers to measure
 // alongside, comma-separated (`edge-floor`, `write-floor`, `contract-floor` for bare-undici.ts with CONTRACT=1,
-// `write-floor-shared` for write-floor.ts with SHARED=1; `-duties` after edge-floor, write-floor or
-// write-floor-shared: the same with DUTIES=1).
+// `write-floor-shared` for write-floor.ts with SHARED=1; `-duties` after contract-floor, edge-floor,
+// write-floor or write-floor-shared: the same with DUTIES=1).
 // CONTEST=1: the last two targets (PEERS in order, then the variants) loaded at once on their shared core, each by its own wrk with
 // half the connections, every other target stopped meanwhile; whatever slows the machine slows
 // both, so the share each serves tells two builds apart where cells measured one after the other
@@ -35,6 +35,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'ifgate-ab-'))
 /** Peers that are another peer's program in another mode. */
 const FLOORS: Record<string, [string, Record<string, string>]> = {
   'contract-floor': ['bare-undici.ts', { CONTRACT: '1' }],
+  'contract-floor-duties': ['bare-undici.ts', { DUTIES: '1' }],
   'write-floor-shared': ['write-floor.ts', { SHARED: '1' }],
   'edge-floor-duties': ['edge-floor.ts', { DUTIES: '1' }],
   'write-floor-duties': ['write-floor.ts', { DUTIES: '1' }],

@@ -102,6 +102,7 @@ async function main (): Promise<void> {
     { name: 'nginx', service: await nginx(o), proxy: true },
     { name: 'bare-undici', service: await peer('bare-undici', 'bare-undici.ts', o), proxy: true },
     { name: 'contract-floor', service: await peer('contract-floor', 'bare-undici.ts', o, { CONTRACT: '1' }), proxy: true },
+    { name: 'contract-floor-duties', service: await peer('contract-floor-duties', 'bare-undici.ts', o, { DUTIES: '1' }), proxy: true },
     { name: 'edge-floor', service: await peer('edge-floor', 'edge-floor.ts', o), proxy: true },
     { name: 'write-floor', service: await peer('write-floor', 'write-floor.ts', o), proxy: true },
     { name: 'hash-floor', service: await peer('hash-floor', 'hash-floor.ts', o), proxy: true },
@@ -115,8 +116,8 @@ async function main (): Promise<void> {
   const byName = new Map(services.map((t) => [t.name, t]))
   const put = join(BENCH, 'lua', 'put.lua')
   const scenarios: Scenario[] = [
-    { name: 'GET c50', connections: 50, path: '/items/1', targets: ['direct', 'ifgate', 'nginx', 'bare-undici', 'contract-floor', 'fastify-http-proxy', 'http-proxy-3'] },
-    { name: 'GET c1', connections: 1, path: '/items/1', targets: ['direct', 'ifgate', 'bare-undici', 'contract-floor'] },
+    { name: 'GET c50', connections: 50, path: '/items/1', targets: ['direct', 'ifgate', 'nginx', 'bare-undici', 'contract-floor', 'contract-floor-duties', 'fastify-http-proxy', 'http-proxy-3'] },
+    { name: 'GET c1', connections: 1, path: '/items/1', targets: ['direct', 'ifgate', 'bare-undici', 'contract-floor', 'contract-floor-duties'] },
     { name: 'PUT current If-Match, exclusive (1,000 keys)', connections: 50, path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '1000' }, targets: ['ifgate-exclusive', 'write-floor', 'write-floor-duties'] },
     { name: 'PUT current If-Match, exclusive, Prefer: return=representation (1,000 keys)', connections: 50, path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '1000', PREFER: 'return=representation' }, targets: ['ifgate-exclusive'] },
     { name: 'PUT current If-Match, shared (1,000 keys)', connections: 50, path: '/', script: put, env: { IF_MATCH: ETAG, KEYS: '1000' }, targets: ['ifgate', 'write-floor-shared', 'write-floor-shared-duties'] },

@@ -28,23 +28,23 @@ export const ABLATIONS: readonly Ablation[] = [
     what: 'the access-log line (SPEC §7): built and written',
     edits: [
       { file: 'observability/ledger.ts', find: 'const line = requestLogLine(ctx)', replace: "const line = { decision: ctx.decision ?? (ctx.res.writableFinished ? 'forwarded' : 'error') }" },
-      { file: 'observability/ledger.ts', find: 'for (const c of batch) logger.info(c.line)', replace: '' }
+      { file: 'observability/ledger.ts', find: 'for (const c of batch) try { logger.info(c.line) } catch (err) { fail(\'log\', err) }', replace: '' }
     ]
   },
   {
     name: 'metrics',
     what: 'the request counters and latency histograms (SPEC §7)',
-    edits: [{ file: 'observability/ledger.ts', find: 'for (const c of batch) metrics.recordRequest(c.ctx, c.decision)', replace: '' }]
+    edits: [{ file: 'observability/ledger.ts', find: 'for (const c of batch) try { metrics.recordRequest(c.ctx, c.decision) } catch (err) { fail(\'metrics\', err) }', replace: '' }]
   },
   {
     name: 'window',
     what: 'the dashboard\'s rolling window (SPEC §11)',
-    edits: [{ file: 'observability/ledger.ts', find: 'if (window !== undefined) for (const c of batch) window.record(windowEntryOf(c.ctx, c.decision), c.nowMs)', replace: '' }]
+    edits: [{ file: 'observability/ledger.ts', find: 'if (window !== undefined) for (const c of batch) try { window.record(windowEntryOf(c.ctx, c.decision), c.nowMs) } catch (err) { fail(\'window\', err) }', replace: '' }]
   },
   {
     name: 'diagnoses',
     what: 'the /diagnoses ring of recent refusals (SPEC §7)',
-    edits: [{ file: 'observability/ledger.ts', find: 'for (const c of batch) if (c.ctx.refusal !== undefined) diagnoses.record(c.ctx, c.nowMs)', replace: '' }]
+    edits: [{ file: 'observability/ledger.ts', find: 'for (const c of batch) if (c.ctx.refusal !== undefined) try { diagnoses.record(c.ctx, c.nowMs) } catch (err) { fail(\'diagnoses\', err) }', replace: '' }]
   },
   {
     name: 'diagnose',

@@ -87,6 +87,13 @@ export function targets (s: ReturnType<typeof summarise>): Target[] {
   // What the contract itself costs: the bare proxy plus only the fields and the log line every request must have.
   ratio('GET c50 (the bound): contract floor / bare undici proxy', rps('GET c50', 'contract-floor'), rps('GET c50', 'bare-undici'), 0.95)
   ratio('GET c50: ifgate / contract floor', rps('GET c50', 'ifgate'), rps('GET c50', 'contract-floor'), 0.95)
+  // The read path's floor with every per-request duty of the SPEC (bare-undici.ts DUTIES=1, peers/duties.ts).
+  ratio('GET c50 (the bound with the SPEC\'s duties): contract floor with duties / bare undici proxy', rps('GET c50', 'contract-floor-duties'), rps('GET c50', 'bare-undici'), 0.95)
+  most('GET c50 (the bound with the SPEC\'s duties): CPU per request, contract floor with duties minus bare undici (µs)', cpu('GET c50', 'contract-floor-duties') - cpu('GET c50', 'bare-undici'), 5, ' µs')
+  ratio('GET c50 (the bound with the SPEC\'s duties): contract floor with duties / @fastify/http-proxy', rps('GET c50', 'contract-floor-duties'), rps('GET c50', 'fastify-http-proxy'), 1.5)
+  ratio('GET c50: ifgate / contract floor with duties', rps('GET c50', 'ifgate'), rps('GET c50', 'contract-floor-duties'), 0.95)
+  most('GET c1 (the bound): bare undici proxy\'s added p50 latency over direct (ms)', c1('bare-undici') - c1('direct'), 0.08, ' ms')
+  most('GET c1 (the bound with the SPEC\'s duties): contract floor with duties\' added p50 latency over direct (ms)', c1('contract-floor-duties') - c1('direct'), 0.08, ' ms')
   ratio('PUT plain (the bound): contract floor / bare undici proxy', rps('PUT plain (1,000 keys)', 'contract-floor'), rps('PUT plain (1,000 keys)', 'bare-undici'), 0.9)
   ratio('PUT current, exclusive / contract floor plain PUT', rps('PUT current If-Match, exclusive (1,000 keys)', 'ifgate-exclusive'), rps('PUT plain (1,000 keys)', 'contract-floor'), 0.9)
   // What a conditional write itself costs: the contract floor plus a body received before a lock

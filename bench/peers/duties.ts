@@ -91,6 +91,8 @@ export interface Known {
   lastModified: string | undefined
   readonly history: string[]
   credentials: string
+  /** SPEC §5 unstable-origin-etag: the digest of the body the current ETag was learned with (hashed once per tag). */
+  digest?: string | undefined
 }
 
 /** SPEC §7 "cache size": the validator store is bounded. */

@@ -52,15 +52,37 @@ export class RequestLedger {
     return this.#pending.length
   }
 
-  /** Records every request noted so far, now. */
+  /**
+   * Records every request noted so far, now. A sink that throws on one request loses that one
+   * record only: the others of the batch are still recorded, and the failure is logged once per
+   * batch and sink (a log line that cannot be written is not logged again).
+   */
   flush (): void {
     const batch = this.#pending
     if (batch.length === 0) return
     this.#pending = []
     const { logger, metrics, window, diagnoses } = this.#sinks
-    for (const c of batch) logger.info(c.line)
-    for (const c of batch) metrics.recordRequest(c.ctx, c.decision)
-    if (window !== undefined) for (const c of batch) window.record(windowEntryOf(c.ctx, c.decision), c.nowMs)
-    for (const c of batch) if (c.ctx.refusal !== undefined) diagnoses.record(c.ctx, c.nowMs)
+    let failed: { readonly sink: string; readonly err: unknown; count: number } | undefined
+    const fail = (sink: string, err: unknown): void => {
+      if (failed === undefined || failed.sink !== sink) {
+        if (failed !== undefined) this.#report(failed)
+        failed = { sink, err, count: 0 }
+      }
+      failed.count++
+    }
+    for (const c of batch) try { logger.info(c.line) } catch (err) { fail('log', err) }
+    for (const c of batch) try { metrics.recordRequest(c.ctx, c.decision) } catch (err) { fail('metrics', err) }
+    if (window !== undefined) for (const c of batch) try { window.record(windowEntryOf(c.ctx, c.decision), c.nowMs) } catch (err) { fail('window', err) }
+    for (const c of batch) if (c.ctx.refusal !== undefined) try { diagnoses.record(c.ctx, c.nowMs) } catch (err) { fail('diagnoses', err) }
+    if (failed !== undefined) this.#report(failed)
+  }
+
+  #report (failed: { readonly sink: string; readonly err: unknown; readonly count: number }): void {
+    if (failed.sink === 'log') return
+    try {
+      this.#sinks.logger.error({ sink: failed.sink, requests: failed.count, err: failed.err }, 'finished requests not recorded')
+    } catch {
+      // The log itself failed: nothing left to tell.
+    }
   }
 }

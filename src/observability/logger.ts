@@ -1,7 +1,7 @@
 import pino, { type DestinationStream, type Logger } from 'pino'
 import { IfgateError } from '../errors.ts'
 import { lineBatch } from './line-batch.ts'
-import type { RequestContext } from '../pipeline/context.ts'
+import { finalDecision, type RequestContext } from '../pipeline/context.ts'
 
 /**
  * Resolves to a pino-pretty destination on stdout, for `log.pretty`. pino-pretty is a
@@ -82,7 +82,7 @@ export function requestLogLine (ctx: RequestContext): Record<string, unknown> {
     method: ctx.req.method,
     path: ctx.path,
     status: ctx.res.statusCode,
-    decision: ctx.decision ?? (ctx.res.writableFinished ? 'forwarded' : 'error'),
+    decision: finalDecision(ctx),
     cache: ctx.cache,
     durationMs: round(performance.now() - ctx.startedAt)
   }

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
 import type { KeyLock } from '../lock/key-lock.ts'
-import type { RequestContext } from '../pipeline/context.ts'
+import { finalDecision, type RequestContext } from '../pipeline/context.ts'
 import type { ValidatorStore } from '../validators/store.ts'
 import { RouteHistogram } from './route-histogram.ts'
 
@@ -116,7 +116,7 @@ export function createMetrics (deps: { readonly store: ValidatorStore; readonly 
     recordRequest (ctx, logged) {
       const route = ctx.route?.id ?? NO_ROUTE
       const method = METHODS.has(ctx.req.method ?? '') ? ctx.req.method as string : 'OTHER'
-      const decision = logged ?? ctx.decision ?? (ctx.res.writableFinished ? 'forwarded' : 'error')
+      const decision = logged ?? finalDecision(ctx)
       const digit = Math.floor(ctx.res.statusCode / 100)
       const statusClass = STATUS_CLASSES[digit] ?? `${digit}xx`
       requests.inc(route, method, statusClass, decision)

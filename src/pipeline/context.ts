@@ -78,6 +78,14 @@ export interface RequestContext {
   leaseLost: boolean | undefined
 }
 
+/**
+ * Returns the decision a finished request is logged and counted with: the one the pipeline
+ * recorded, else `forwarded` for a response that was sent whole and `error` for one that was not.
+ */
+export function finalDecision (ctx: RequestContext): LogDecision {
+  return ctx.decision ?? (ctx.res.writableFinished ? 'forwarded' : 'error')
+}
+
 /** Returns a fresh context for a request. */
 export function createContext (req: IncomingMessage, res: ServerResponse, requestId: string, expectContinue: boolean): RequestContext {
   return {

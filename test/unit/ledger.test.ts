@@ -98,3 +98,25 @@ test('ledger: durationMs is the time to the close, not to the batch', async () =
   const duration = logs.lines.find((l) => l.requestId === 'r1')?.durationMs as number
   assert.ok(duration < 25, `durationMs ${duration} counts the wait for the batch`)
 })
+
+test('ledger: a sink that throws on one request loses that record only, and the failure is logged', async () => {
+  const { logs, metrics, window, diagnoses, ledger } = setup()
+  const record = metrics.recordRequest.bind(metrics)
+  metrics.recordRequest = (ctx, decision) => {
+    if (ctx.requestId === 'r2') throw new Error('label set rejected')
+    record(ctx, decision)
+  }
+  ledger.add(finished('r1', 412, 'edge-412', true))
+  ledger.add(finished('r2', 204, 'forwarded'))
+  ledger.add(finished('r3', 412, 'edge-412', true))
+  assert.doesNotThrow(() => ledger.flush())
+  assert.deepEqual(logs.lines.filter((l) => l.requestId !== undefined).map((l) => l.requestId), ['r1', 'r2', 'r3'])
+  assert.deepEqual(await requestsTotal(metrics), { 'edge-412': 2 })
+  assert.equal(window.snapshot(Date.now()).totals.requests, 3)
+  assert.deepEqual(diagnoses.recent(10).map((d) => d.requestId).sort(), ['r1', 'r3'])
+  const errors = logs.lines.filter((l) => l.msg === 'finished requests not recorded')
+  assert.equal(errors.length, 1)
+  assert.equal(errors[0].sink, 'metrics')
+  assert.equal(errors[0].requests, 1)
+  assert.equal((errors[0].err as { message: string }).message, 'label set rejected')
+})
