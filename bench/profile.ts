@@ -1,8 +1,8 @@
 // `npm run bench:profile`: CPU profiles of ifgate (node --cpu-prof) under the GET passthrough load,
 // the conditional PUT loads (current If-Match, exclusive and shared) and the stale PUT answered 412
 // at the edge, one ifgate process per load, each summarised by its top frames (self time) in
-// results/profile.md. The shared write and the edge 412 are profiled against their floor with the
-// SPEC's duties too (peers/duties.ts), layer by layer: the minimal program that bounds them.
+// results/profile.md. The GET, the shared write and the edge 412 are profiled against their floor
+// with the SPEC's duties too (peers/duties.ts), layer by layer: the minimal program that bounds them.
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -24,7 +24,7 @@ interface Load { readonly name: string; readonly ownership: 'shared' | 'exclusiv
 
 const PUT = join(BENCH, 'lua', 'put.lua')
 const LOADS: readonly Load[] = [
-  { name: 'GET passthrough, c50', ownership: 'shared', path: '/items/1' },
+  { name: 'GET passthrough, c50', ownership: 'shared', path: '/items/1', floor: { name: 'contract-floor-duties', file: 'bare-undici.ts', env: { DUTIES: '1' } } },
   { name: 'PUT current If-Match, exclusive, 1,000 keys, c50', ownership: 'exclusive', path: '/', script: PUT, env: { IF_MATCH: ETAG, KEYS: '1000' } },
   { name: 'PUT current If-Match, shared, 1,000 keys, c50', ownership: 'shared', path: '/', script: PUT, env: { IF_MATCH: ETAG, KEYS: '1000' }, floor: { name: 'write-floor-shared-duties', file: 'write-floor.ts', env: { SHARED: '1', DUTIES: '1' } } },
   { name: 'PUT stale If-Match, 412 at the edge, 1,000 keys, c50', ownership: 'shared', path: '/', script: PUT, env: { IF_MATCH: STALE_TAG, KEYS: '1000' }, floor: { name: 'edge-floor-duties', file: 'edge-floor.ts', env: { DUTIES: '1' } } }
