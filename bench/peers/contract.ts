@@ -19,10 +19,10 @@ export function forwardable (headers: IncomingHttpHeaders): Record<string, strin
   return out
 }
 
-/** Adds the fields SPEC §2.6 asks of a reverse proxy, and returns the request id. */
-export function addForwarded (req: IncomingMessage, out: Record<string, string | string[]>): string {
+/** Adds the fields SPEC §2.6 asks of a reverse proxy, and returns the request id (`known`: the one admit() chose). */
+export function addForwarded (req: IncomingMessage, out: Record<string, string | string[]>, known?: string): string {
   const sent = req.headers['x-request-id']
-  const id = typeof sent === 'string' ? sent : randomUUID()
+  const id = known ?? (typeof sent === 'string' ? sent : randomUUID())
   const xff = req.headers['x-forwarded-for']
   out.via = '1.1 peer'
   out['x-forwarded-for'] = xff === undefined ? (req.socket.remoteAddress ?? '') : `${String(xff)}, ${req.socket.remoteAddress ?? ''}`

@@ -91,8 +91,7 @@ function withDuties (req: IncomingMessage, res: ServerResponse): void {
   if (admitted === undefined) return
   const { started, requestId, method, path, key } = admitted
   const headers = forwardable(req.headers)
-  addForwarded(req, headers)
-  headers['x-request-id'] = requestId
+  addForwarded(req, headers, requestId)
   track(res)
   let decision = 'error'
   let cache = 'hit'
