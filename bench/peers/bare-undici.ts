@@ -17,8 +17,8 @@
 import { createHash, type Hash } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { Pool, type Dispatcher } from 'undici'
-import { addForwarded, forwardable, logRequest, log, relayTo } from './contract.ts'
-import { ROUTE, admit, credentialsOf, logLine, record, refuseWith, replaceCurrent, store, track, untrack, type Known } from './duties.ts'
+import { addForwarded, admitProxied, forwardable, log, logRequest, relayTo } from './contract.ts'
+import { ROUTE, credentialsOf, logLine, record, refuseWith, replaceCurrent, store, untrack, type Known } from './duties.ts'
 
 const CONTRACT = process.env.CONTRACT === '1' || process.env.DUTIES === '1'
 const DUTIES = process.env.DUTIES === '1'
@@ -29,12 +29,9 @@ const origin = new Pool(process.env.ORIGIN as string, DUTIES
 
 /** A GET or HEAD with every duty of the SPEC's read path. */
 function readWithDuties (req: IncomingMessage, res: ServerResponse): void {
-  const admitted = admit(req, res)
+  const admitted = admitProxied(req, res)
   if (admitted === undefined) return
-  const { started, requestId, method, path, key } = admitted
-  const headers = forwardable(req.headers)
-  addForwarded(req, headers, requestId)
-  track(res)
+  const { started, requestId, method, path, key, headers } = admitted
   let decision = 'forwarded'
   let originMs: number | undefined
   let controller: Dispatcher.DispatchController | undefined

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto'
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import pino from 'pino'
 import type { Dispatcher } from 'undici'
+import { admit, track, type Admitted } from './duties.ts'
 
 export const log = pino({ base: { name: 'peer' } }, pino.destination({ dest: 1, sync: true, minLength: 4096, periodicFlush: 100 }))
 
@@ -30,6 +31,24 @@ export function addForwarded (req: IncomingMessage, out: Record<string, string |
   if (req.headers.host !== undefined) out['x-forwarded-host'] = req.headers.host
   out['x-request-id'] = id
   return id
+}
+
+/** What a proxied request with the SPEC's duties is admitted as: admit()'s, and its fields for the origin. */
+export interface Proxied extends Admitted { readonly headers: Record<string, string | string[]> }
+
+/**
+ * Returns what a request to be proxied with the SPEC's duties is admitted as (duties.ts admit), its
+ * fields for the origin (SPEC §2.6, with admit()'s request id) and its response tracked; undefined
+ * once it was answered 400.
+ */
+export function admitProxied (req: IncomingMessage, res: ServerResponse): Proxied | undefined {
+  const admitted = admit(req, res)
+  if (admitted === undefined) return undefined
+  const { started, requestId, method, path, key } = admitted
+  const headers = forwardable(req.headers)
+  addForwarded(req, headers, requestId)
+  track(res)
+  return { started, requestId, method, path, key, headers }
 }
 
 /** Writes the access-log line of a request (SPEC §7's fields, as ifgate's line has them). */

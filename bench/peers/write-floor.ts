@@ -15,8 +15,8 @@
 // the dashboard's window, the diagnoses ring and the log line with its timings.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { Pool, type Dispatcher } from 'undici'
-import { addForwarded, forwardable, log, logRequest, relayTo } from './contract.ts'
-import { ROUTE, admit, answer412, credentialsOf, diagnose, dropParent, ifMatchPasses, logLine, members, receive, record, refuseWith, replaceCurrent, store, track, untrack, withLock as lockWithLimits, type Diagnosis, type Known } from './duties.ts'
+import { addForwarded, admitProxied, forwardable, log, logRequest, relayTo } from './contract.ts'
+import { ROUTE, answer412, credentialsOf, diagnose, dropParent, ifMatchPasses, logLine, members, receive, record, refuseWith, replaceCurrent, store, untrack, withLock as lockWithLimits, type Diagnosis, type Known } from './duties.ts'
 
 const SHARED = process.env.SHARED === '1'
 /** SPEC §7 "timeouts on everything that waits": the origin's connect, headers and body times (undici's own timers). */
@@ -87,12 +87,9 @@ const LOOKUP_MS = 5000
 
 /** A write with every duty of the SPEC's request flow. */
 function withDuties (req: IncomingMessage, res: ServerResponse): void {
-  const admitted = admit(req, res)
+  const admitted = admitProxied(req, res)
   if (admitted === undefined) return
-  const { started, requestId, method, path, key } = admitted
-  const headers = forwardable(req.headers)
-  addForwarded(req, headers, requestId)
-  track(res)
+  const { started, requestId, method, path, key, headers } = admitted
   let decision = 'error'
   let cache = 'hit'
   let diagnosis: Diagnosis | undefined
